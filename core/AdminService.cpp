@@ -1,0 +1,310 @@
+#include "AdminService.h"
+
+#include "Clock.h"
+#include "Crypto.h"
+#include "Database.h"
+#include "SecurityEvent.h"
+
+#include <QCoreApplication>
+#include <QDataStream>
+#include <QIODevice>
+#include <QRegularExpression>
+#include <QSqlQuery>
+#include <QSysInfo>
+
+namespace rotor {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("rotor::AdminService", text);
+}
+
+// Serializes audit appends of concurrent writers on PostgreSQL (SQLite's IMMEDIATE transaction already does).
+constexpr qint64 auditLockKey = 0x524F544F5241;
+
+const char lastAuditSql[] = "SELECT id, entry_hash FROM audit_log ORDER BY id DESC LIMIT 1";
+const char insertAuditSql[] = "INSERT INTO audit_log (id, occurred_at, actor, origin, action, target, reason, "
+                              "prev_hash, entry_hash) VALUES (:id, :at, :actor, :origin, :action, :target, :reason, "
+                              ":prev, :hash)";
+
+bool validEmail(const QString &email)
+{
+    static const QRegularExpression pattern(QStringLiteral("^[^@\\s]+@[^@\\s]+$"));
+    return email.size() <= 254 && pattern.match(email).hasMatch();
+}
+
+} // namespace
+
+Actor Actor::fromEnvironment()
+{
+    QString user = qEnvironmentVariable("USER");
+    if (user.isEmpty())
+        user = qEnvironmentVariable("LOGNAME", QStringLiteral("unknown"));
+    return {user, QSysInfo::machineHostName()};
+}
+
+AdminService::AdminService(Database &db, const Clock &clock, const Actor &actor)
+    : m_db(db)
+    , m_clock(clock)
+    , m_actor(actor)
+{
+}
+
+QByteArray AdminService::auditEntryHash(const QByteArray &previousHash, qint64 id, qint64 occurredAt,
+                                        const QString &actor, const QString &origin, const QString &action,
+                                        const QString &target, const QString &reason)
+{
+    // Length-prefixed fields, so no two different entries serialize alike.
+    QByteArray data;
+    QDataStream stream(&data, QIODevice::WriteOnly);
+    stream.setVersion(QDataStream::Qt_6_0);
+    stream << previousHash << id << occurredAt << actor.toUtf8() << origin.toUtf8() << action.toUtf8()
+           << target.toUtf8() << reason.toUtf8();
+    return crypto::sha256(data);
+}
+
+bool AdminService::appendAudit(Database &db, qint64 occurredAt, const Actor &actor, const QString &action,
+                               const QString &target, const QString &reason, QString *error)
+{
+    if (db.isPostgres() && !db.exec(QStringLiteral("SELECT pg_advisory_xact_lock(%1)").arg(auditLockKey), error))
+        return false;
+    QSqlQuery *query = db.run(lastAuditSql, {}, error);
+    if (!query)
+        return false;
+    qint64 id = 1;
+    QByteArray previous(32, '\0');
+    if (query->next()) {
+        id = query->value(0).toLongLong() + 1;
+        previous = query->value(1).toByteArray();
+    }
+    query->finish();
+    const QByteArray hash = auditEntryHash(previous, id, occurredAt, actor.name, actor.origin, action, target, reason);
+    return db.run(insertAuditSql,
+                  {{":id", id},
+                   {":at", occurredAt},
+                   {":actor", actor.name},
+                   {":origin", actor.origin},
+                   {":action", action},
+                   {":target", target},
+                   {":reason", reason},
+                   {":prev", previous},
+                   {":hash", hash}},
+                  error)
+        != nullptr;
+}
+
+bool AdminService::userEmail(qint64 userId, QString *email, QString *error)
+{
+    static const char sql[] = "SELECT email FROM users WHERE id = :id";
+    QSqlQuery *query = m_db.run(sql, {{":id", userId}}, error);
+    if (!query)
+        return false;
+    const bool found = query->next();
+    if (found)
+        *email = query->value(0).toString();
+    query->finish();
+    if (!found)
+        *error = tr("no user with id %1").arg(userId);
+    return found;
+}
+
+bool AdminService::addUser(const QString &email, const QString &displayName, qint64 *userId, QString *error)
+{
+    const QString normalized = email.trimmed().toLower();
+    if (!validEmail(normalized)) {
+        *error = tr("'%1' is not an email address").arg(email);
+        return false;
+    }
+    static const char sql[] = "INSERT INTO users (email, display_name, active, token_version, created_at) VALUES "
+                              "(:email, :name, :active, 0, :now) ON CONFLICT (email) DO NOTHING RETURNING id";
+    const qint64 now = m_clock.nowMs();
+    return m_db.transact(
+        [&](QString *stepError) {
+            QSqlQuery *query = m_db.run(
+                sql, {{":email", normalized}, {":name", displayName.trimmed()}, {":active", true}, {":now", now}},
+                stepError);
+            if (!query)
+                return Database::Step::Abort;
+            if (!query->next()) {
+                query->finish();
+                *stepError = tr("a user with the email %1 already exists").arg(normalized);
+                return Database::Step::Abort;
+            }
+            if (userId)
+                *userId = query->value(0).toLongLong();
+            query->finish();
+            return appendAudit(m_db, now, m_actor, QStringLiteral("add-user"), normalized, QString(), stepError)
+                ? Database::Step::Commit
+                : Database::Step::Abort;
+        },
+        error);
+}
+
+bool AdminService::revokeFamily(qint64 familyId, const QString &reason, QString *error)
+{
+    if (reason.trimmed().isEmpty()) {
+        *error = tr("a reason is required to revoke a session");
+        return false;
+    }
+    static const char familySql[] = "SELECT user_id, device_id, current_generation, revoked_at FROM token_families "
+                                    "WHERE id = :id";
+    const qint64 now = m_clock.nowMs();
+    return m_db.transact(
+        [&](QString *stepError) {
+            QSqlQuery *query = m_db.run(familySql, {{":id", familyId}}, stepError);
+            if (!query)
+                return Database::Step::Abort;
+            if (!query->next()) {
+                query->finish();
+                *stepError = tr("no session with id %1").arg(familyId);
+                return Database::Step::Abort;
+            }
+            SecurityEvent event;
+            event.kind = QString::fromLatin1(event_kind::familyRevoked);
+            event.occurredAt = now;
+            event.userId = query->value(0).toLongLong();
+            event.familyId = familyId;
+            event.deviceId = query->value(1).toLongLong();
+            event.currentGeneration = query->value(2).toInt();
+            event.detail = tr("revoked by %1 (%2): %3").arg(m_actor.name, m_actor.origin, reason.trimmed());
+            const bool alreadyRevoked = !query->value(3).isNull();
+            query->finish();
+            if (alreadyRevoked) {
+                *stepError = tr("session %1 is already revoked").arg(familyId);
+                return Database::Step::Abort;
+            }
+            bool changed = false;
+            if (!store::revokeFamily(m_db, familyId, now, QStringLiteral("admin"), m_actor.name, &changed, stepError)
+                || !store::recordEvent(m_db, event, nullptr, stepError)
+                || !appendAudit(m_db, now, m_actor, QStringLiteral("revoke-family"),
+                                QStringLiteral("family:%1").arg(familyId), reason.trimmed(), stepError))
+                return Database::Step::Abort;
+            return Database::Step::Commit;
+        },
+        error);
+}
+
+bool AdminService::revokeUser(qint64 userId, const QString &reason, int *familiesRevoked, QString *error)
+{
+    if (reason.trimmed().isEmpty()) {
+        *error = tr("a reason is required to revoke a user's sessions");
+        return false;
+    }
+    static const char liveFamiliesSql[] = "SELECT id FROM token_families WHERE user_id = :user AND revoked_at IS NULL "
+                                          "ORDER BY id";
+    static const char bumpSql[] = "UPDATE users SET token_version = token_version + 1 WHERE id = :user";
+    const qint64 now = m_clock.nowMs();
+    return m_db.transact(
+        [&](QString *stepError) {
+            QString email;
+            if (!userEmail(userId, &email, stepError))
+                return Database::Step::Abort;
+            QSqlQuery *query = m_db.run(liveFamiliesSql, {{":user", userId}}, stepError);
+            if (!query)
+                return Database::Step::Abort;
+            QList<qint64> families;
+            while (query->next())
+                families.append(query->value(0).toLongLong());
+            query->finish();
+            for (qint64 familyId : families) {
+                bool changed = false;
+                if (!store::revokeFamily(m_db, familyId, now, QStringLiteral("user-revoked"), m_actor.name, &changed,
+                                         stepError))
+                    return Database::Step::Abort;
+            }
+            if (!m_db.run(bumpSql, {{":user", userId}}, stepError))
+                return Database::Step::Abort;
+            SecurityEvent event;
+            event.kind = QString::fromLatin1(event_kind::userRevoked);
+            event.occurredAt = now;
+            event.userId = userId;
+            event.detail = QCoreApplication::translate("rotor::AdminService", "%n session(s) revoked by %1 (%2): %3",
+                                                       nullptr, int(families.size()))
+                               .arg(m_actor.name, m_actor.origin, reason.trimmed());
+            if (!store::recordEvent(m_db, event, nullptr, stepError)
+                || !appendAudit(m_db, now, m_actor, QStringLiteral("revoke-user"), email, reason.trimmed(), stepError))
+                return Database::Step::Abort;
+            if (familiesRevoked)
+                *familiesRevoked = int(families.size());
+            return Database::Step::Commit;
+        },
+        error);
+}
+
+bool AdminService::setUserActive(qint64 userId, bool active, const QString &reason, QString *error)
+{
+    // Deactivation also bumps token_version, so access tokens already handed out stop verifying.
+    static const char sql[] = "UPDATE users SET active = :active, token_version = token_version + :bump "
+                              "WHERE id = :user AND active <> :active";
+    const qint64 now = m_clock.nowMs();
+    return m_db.transact(
+        [&](QString *stepError) {
+            QString email;
+            if (!userEmail(userId, &email, stepError))
+                return Database::Step::Abort;
+            QSqlQuery *query = m_db.run(sql, {{":active", active}, {":bump", active ? 0 : 1}, {":user", userId}},
+                                        stepError);
+            if (!query)
+                return Database::Step::Abort;
+            if (query->numRowsAffected() == 0) {
+                *stepError = active ? tr("%1 is already active").arg(email) : tr("%1 is already deactivated").arg(email);
+                return Database::Step::Abort;
+            }
+            SecurityEvent event;
+            event.kind = QString::fromLatin1(active ? event_kind::userActivated : event_kind::userDeactivated);
+            event.occurredAt = now;
+            event.userId = userId;
+            event.detail = tr("by %1 (%2): %3").arg(m_actor.name, m_actor.origin, reason.trimmed());
+            if (!store::recordEvent(m_db, event, nullptr, stepError)
+                || !appendAudit(m_db, now, m_actor, active ? QStringLiteral("activate-user")
+                                                           : QStringLiteral("deactivate-user"),
+                                email, reason.trimmed(), stepError))
+                return Database::Step::Abort;
+            return Database::Step::Commit;
+        },
+        error);
+}
+
+bool AdminService::verifyAudit(AuditVerification *verification, QString *error)
+{
+    *verification = {};
+    QSqlQuery query(m_db.handle());
+    query.setForwardOnly(true);
+    if (!query.exec(QStringLiteral("SELECT id, occurred_at, actor, origin, action, target, reason, prev_hash, "
+                                   "entry_hash FROM audit_log ORDER BY id"))) {
+        *error = Database::describe(query.lastError());
+        return false;
+    }
+    QByteArray previous(32, '\0');
+    qint64 expectedId = 1;
+    while (query.next()) {
+        const qint64 id = query.value(0).toLongLong();
+        const QByteArray storedPrevious = query.value(7).toByteArray();
+        const QByteArray stored = query.value(8).toByteArray();
+        const QByteArray computed = auditEntryHash(storedPrevious, id, query.value(1).toLongLong(),
+                                                   query.value(2).toString(), query.value(3).toString(),
+                                                   query.value(4).toString(), query.value(5).toString(),
+                                                   query.value(6).toString());
+        QString problem;
+        if (id != expectedId)
+            problem = tr("entry %1 is missing").arg(expectedId);
+        else if (storedPrevious != previous)
+            problem = tr("entry %1 does not link to the entry before it").arg(id);
+        else if (computed != stored)
+            problem = tr("entry %1 was altered after it was written").arg(id);
+        if (!problem.isEmpty()) {
+            verification->intact = false;
+            verification->firstBrokenId = id;
+            verification->problem = problem;
+            return true;
+        }
+        previous = stored;
+        ++expectedId;
+        ++verification->entriesChecked;
+    }
+    return true;
+}
+
+} // namespace rotor

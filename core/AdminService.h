@@ -1,0 +1,59 @@
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+
+namespace rotor {
+
+class Clock;
+class Database;
+
+// Who performs an administrative action and from where; written into the audit log.
+struct Actor
+{
+    QString name;
+    QString origin;
+    // The operating-system user and host of this process.
+    static Actor fromEnvironment();
+};
+
+struct AuditVerification
+{
+    bool intact = true;
+    qint64 entriesChecked = 0;
+    qint64 firstBrokenId = 0; // 0 when intact
+    QString problem;
+};
+
+// Administrative writes. Each runs in one transaction that also appends to the audit log: an append-only chain
+// where every entry carries the SHA-256 of the one before it, so an edit or deletion is detectable.
+class AdminService
+{
+public:
+    AdminService(Database &db, const Clock &clock, const Actor &actor);
+
+    bool addUser(const QString &email, const QString &displayName, qint64 *userId, QString *error);
+    // Fails with a clear message if the family does not exist or is already revoked.
+    bool revokeFamily(qint64 familyId, const QString &reason, QString *error);
+    // Revokes every live family of the user and bumps token_version, so every access token dies too.
+    bool revokeUser(qint64 userId, const QString &reason, int *familiesRevoked, QString *error);
+    bool setUserActive(qint64 userId, bool active, const QString &reason, QString *error);
+
+    bool verifyAudit(AuditVerification *verification, QString *error);
+
+    static QByteArray auditEntryHash(const QByteArray &previousHash, qint64 id, qint64 occurredAt,
+                                     const QString &actor, const QString &origin, const QString &action,
+                                     const QString &target, const QString &reason);
+    // Appends inside the caller's transaction.
+    static bool appendAudit(Database &db, qint64 occurredAt, const Actor &actor, const QString &action,
+                            const QString &target, const QString &reason, QString *error);
+
+private:
+    bool userEmail(qint64 userId, QString *email, QString *error);
+
+    Database &m_db;
+    const Clock &m_clock;
+    Actor m_actor;
+};
+
+} // namespace rotor

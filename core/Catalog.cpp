@@ -1,0 +1,430 @@
+#include "Catalog.h"
+
+#include "Clock.h"
+#include "Database.h"
+
+#include <QCoreApplication>
+#include <QSqlQuery>
+
+namespace rotor {
+
+namespace {
+
+using Type = ColumnInfo::Type;
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("rotor::Catalog", text);
+}
+
+// A family's state, computed from stored times and the clock (the database's own now() is never used).
+constexpr char familyStateSql[] = "CASE WHEN f.revoked_at IS NOT NULL THEN 'revoked' "
+                                  "WHEN f.expires_at <= :now OR f.idle_expires_at <= :now THEN 'expired' "
+                                  "ELSE 'active' END";
+constexpr char liveFamilySql[] = "f.revoked_at IS NULL AND f.expires_at > :now AND f.idle_expires_at > :now";
+
+struct TableSpec
+{
+    QList<ColumnInfo> columns;
+    QStringList expressions; // one SQL expression per column
+    QString from;
+    QStringList textColumns;
+    QString idColumn;
+    QString timeColumn;
+};
+
+const TableSpec &spec(Table table)
+{
+    static const QString live = QString::fromLatin1(liveFamilySql);
+    static const QString state = QString::fromLatin1(familyStateSql);
+    static const TableSpec users{
+        {{"id", Type::Integer, false},
+         {"email", Type::Text, false},
+         {"display_name", Type::Text, false},
+         {"active", Type::Bool, false},
+         {"token_version", Type::Integer, false},
+         {"created_at", Type::Time, false},
+         {"devices", Type::Integer, false},
+         {"live_sessions", Type::Integer, false}},
+        {QStringLiteral("u.id"), QStringLiteral("u.email"), QStringLiteral("u.display_name"),
+         QStringLiteral("u.active"), QStringLiteral("u.token_version"), QStringLiteral("u.created_at"),
+         QStringLiteral("(SELECT count(*) FROM devices d WHERE d.user_id = u.id)"),
+         QStringLiteral("(SELECT count(*) FROM token_families f WHERE f.user_id = u.id AND ") + live
+             + QLatin1Char(')')},
+        QStringLiteral("users u"),
+        {QStringLiteral("u.email"), QStringLiteral("u.display_name")},
+        QStringLiteral("u.id"),
+        QStringLiteral("u.created_at")};
+    static const TableSpec devices{
+        {{"id", Type::Integer, false},
+         {"user", Type::Text, false},
+         {"name", Type::Text, false},
+         {"device_key", Type::Text, false},
+         {"user_agent", Type::Text, false},
+         {"first_seen_at", Type::Time, false},
+         {"last_seen_at", Type::Time, false},
+         {"last_ip", Type::Text, false},
+         {"live_sessions", Type::Integer, false},
+         {"user_id", Type::Integer, true}},
+        {QStringLiteral("d.id"), QStringLiteral("u.email"), QStringLiteral("d.name"), QStringLiteral("d.device_key"),
+         QStringLiteral("d.user_agent"), QStringLiteral("d.first_seen_at"), QStringLiteral("d.last_seen_at"),
+         QStringLiteral("d.last_ip"),
+         QStringLiteral("(SELECT count(*) FROM token_families f WHERE f.device_id = d.id AND ") + live
+             + QLatin1Char(')'),
+         QStringLiteral("d.user_id")},
+        QStringLiteral("devices d JOIN users u ON u.id = d.user_id"),
+        {QStringLiteral("u.email"), QStringLiteral("d.name"), QStringLiteral("d.device_key"),
+         QStringLiteral("d.user_agent"), QStringLiteral("d.last_ip")},
+        QStringLiteral("d.id"),
+        QStringLiteral("d.last_seen_at")};
+    static const TableSpec families{
+        {{"id", Type::Integer, false},
+         {"user", Type::Text, false},
+         {"device", Type::Text, false},
+         {"state", Type::Text, false},
+         {"generation", Type::Integer, false},
+         {"created_at", Type::Time, false},
+         {"last_used_at", Type::Time, false},
+         {"expires_at", Type::Time, false},
+         {"revoked_at", Type::Time, false},
+         {"revoke_reason", Type::Text, false},
+         {"revoked_by", Type::Text, false},
+         {"last_ip", Type::Text, false},
+         {"user_id", Type::Integer, true},
+         {"device_id", Type::Integer, true}},
+        {QStringLiteral("f.id"), QStringLiteral("u.email"), QStringLiteral("d.name"), state,
+         QStringLiteral("f.current_generation"), QStringLiteral("f.created_at"), QStringLiteral("f.last_used_at"),
+         QStringLiteral("CASE WHEN f.idle_expires_at < f.expires_at THEN f.idle_expires_at ELSE f.expires_at END"),
+         QStringLiteral("f.revoked_at"), QStringLiteral("f.revoke_reason"), QStringLiteral("f.revoked_by"),
+         QStringLiteral("d.last_ip"), QStringLiteral("f.user_id"), QStringLiteral("f.device_id")},
+        QStringLiteral("token_families f JOIN users u ON u.id = f.user_id JOIN devices d ON d.id = f.device_id"),
+        {QStringLiteral("u.email"), QStringLiteral("d.name"), QStringLiteral("d.last_ip"),
+         QStringLiteral("f.revoke_reason")},
+        QStringLiteral("f.id"),
+        QStringLiteral("f.created_at")};
+    static const TableSpec events{
+        {{"id", Type::Integer, false},
+         {"occurred_at", Type::Time, false},
+         {"kind", Type::Text, false},
+         {"user", Type::Text, false},
+         {"family_id", Type::Integer, false},
+         {"presented_generation", Type::Integer, false},
+         {"current_generation", Type::Integer, false},
+         {"ip", Type::Text, false},
+         {"user_agent", Type::Text, false},
+         {"device_key", Type::Text, false},
+         {"original_ip", Type::Text, false},
+         {"original_user_agent", Type::Text, false},
+         {"detail", Type::Text, false},
+         {"user_id", Type::Integer, true}},
+        {QStringLiteral("e.id"), QStringLiteral("e.occurred_at"), QStringLiteral("e.kind"), QStringLiteral("u.email"),
+         QStringLiteral("e.family_id"), QStringLiteral("e.presented_generation"),
+         QStringLiteral("e.current_generation"), QStringLiteral("e.ip"), QStringLiteral("e.user_agent"),
+         QStringLiteral("e.device_key"), QStringLiteral("e.original_ip"), QStringLiteral("e.original_user_agent"),
+         QStringLiteral("e.detail"), QStringLiteral("e.user_id")},
+        QStringLiteral("security_events e LEFT JOIN users u ON u.id = e.user_id"),
+        {QStringLiteral("e.kind"), QStringLiteral("u.email"), QStringLiteral("e.ip"), QStringLiteral("e.user_agent"),
+         QStringLiteral("e.device_key"), QStringLiteral("e.detail")},
+        QStringLiteral("e.id"),
+        QStringLiteral("e.occurred_at")};
+    static const TableSpec audit{
+        {{"id", Type::Integer, false},
+         {"occurred_at", Type::Time, false},
+         {"actor", Type::Text, false},
+         {"origin", Type::Text, false},
+         {"action", Type::Text, false},
+         {"target", Type::Text, false},
+         {"reason", Type::Text, false},
+         {"entry_hash", Type::Hash, false}},
+        {QStringLiteral("a.id"), QStringLiteral("a.occurred_at"), QStringLiteral("a.actor"), QStringLiteral("a.origin"),
+         QStringLiteral("a.action"), QStringLiteral("a.target"), QStringLiteral("a.reason"),
+         QStringLiteral("a.entry_hash")},
+        QStringLiteral("audit_log a"),
+        {QStringLiteral("a.actor"), QStringLiteral("a.origin"), QStringLiteral("a.action"), QStringLiteral("a.target"),
+         QStringLiteral("a.reason")},
+        QStringLiteral("a.id"),
+        QStringLiteral("a.occurred_at")};
+    static const TableSpec tokens{
+        {{"generation", Type::Integer, false},
+         {"issued_at", Type::Time, false},
+         {"expires_at", Type::Time, false},
+         {"used_at", Type::Time, false},
+         {"revoked_at", Type::Time, false},
+         {"ip", Type::Text, false},
+         {"user_agent", Type::Text, false},
+         {"id", Type::Integer, true}},
+        {QStringLiteral("t.generation"), QStringLiteral("t.issued_at"), QStringLiteral("t.expires_at"),
+         QStringLiteral("t.used_at"), QStringLiteral("t.revoked_at"), QStringLiteral("t.ip"),
+         QStringLiteral("t.user_agent"), QStringLiteral("t.id")},
+        QStringLiteral("refresh_tokens t"),
+        {QStringLiteral("t.ip"), QStringLiteral("t.user_agent")},
+        QStringLiteral("t.id"),
+        QStringLiteral("t.issued_at")};
+    switch (table) {
+    case Table::Users:
+        return users;
+    case Table::Devices:
+        return devices;
+    case Table::Families:
+        return families;
+    case Table::Events:
+        return events;
+    case Table::Audit:
+        return audit;
+    case Table::Tokens:
+        return tokens;
+    }
+    return users;
+}
+
+struct Built
+{
+    QString where;
+    QVariantMap values;
+};
+
+bool buildWhere(const ListRequest &request, qint64 now, Built *built, QString *error)
+{
+    const TableSpec &table = spec(request.table);
+    QStringList conditions;
+    QVariantMap &values = built->values;
+    const QString text = request.text.trimmed();
+    if (!text.isEmpty()) {
+        QString escaped = text.toLower();
+        escaped.replace(QLatin1Char('\\'), QLatin1String("\\\\"))
+            .replace(QLatin1Char('%'), QLatin1String("\\%"))
+            .replace(QLatin1Char('_'), QLatin1String("\\_"));
+        values.insert(QStringLiteral(":text"), QString(QLatin1Char('%') + escaped + QLatin1Char('%')));
+        QStringList any;
+        for (const QString &column : table.textColumns)
+            any << QStringLiteral("lower(%1) LIKE :text ESCAPE '\\'").arg(column);
+        bool isNumber = false;
+        const qint64 number = text.toLongLong(&isNumber);
+        if (isNumber) {
+            any << table.idColumn + QStringLiteral(" = :number");
+            values.insert(QStringLiteral(":number"), number);
+        }
+        conditions << QLatin1Char('(') + any.join(QLatin1String(" OR ")) + QLatin1Char(')');
+    }
+    if (!request.state.isEmpty()) {
+        if (!Catalog::validState(request.table, request.state)) {
+            *error = tr("unknown state '%1'").arg(request.state);
+            return false;
+        }
+        if (request.table == Table::Users) {
+            conditions << QStringLiteral("u.active = :active");
+            values.insert(QStringLiteral(":active"), request.state == QLatin1String("active"));
+        } else {
+            conditions << QString::fromLatin1(familyStateSql) + QStringLiteral(" = :state");
+            values.insert(QStringLiteral(":state"), request.state);
+        }
+    }
+    if (!request.kind.isEmpty() && request.table == Table::Events) {
+        conditions << QStringLiteral("e.kind = :kind");
+        values.insert(QStringLiteral(":kind"), request.kind);
+    }
+    if (request.since) {
+        conditions << table.timeColumn + QStringLiteral(" >= :since");
+        values.insert(QStringLiteral(":since"), *request.since);
+    }
+    if (request.until) {
+        conditions << table.timeColumn + QStringLiteral(" < :until");
+        values.insert(QStringLiteral(":until"), *request.until);
+    }
+    const QString prefix = table.from.section(QLatin1Char(' '), 1, 1); // the table's alias
+    if (request.userId > 0) {
+        conditions << (request.table == Table::Users ? QStringLiteral("u.id") : prefix + QStringLiteral(".user_id"))
+                + QStringLiteral(" = :user");
+        values.insert(QStringLiteral(":user"), request.userId);
+    }
+    if (request.deviceId > 0) {
+        conditions << (request.table == Table::Devices ? QStringLiteral("d.id") : QStringLiteral("f.device_id"))
+                + QStringLiteral(" = :device");
+        values.insert(QStringLiteral(":device"), request.deviceId);
+    }
+    if (request.familyId > 0) {
+        conditions << (request.table == Table::Families ? QStringLiteral("f.id") : prefix + QStringLiteral(".family_id"))
+                + QStringLiteral(" = :family");
+        values.insert(QStringLiteral(":family"), request.familyId);
+    }
+    built->where = conditions.isEmpty() ? QString() : QStringLiteral(" WHERE ") + conditions.join(QLatin1String(" AND "));
+    values.insert(QStringLiteral(":now"), now);
+    return true;
+}
+
+bool execute(Database &db, QSqlQuery &query, const QString &sql, const QVariantMap &values, QString *error)
+{
+    query.setForwardOnly(true);
+    if (!query.prepare(sql)) {
+        *error = Database::describe(query.lastError());
+        return false;
+    }
+    for (auto it = values.cbegin(); it != values.cend(); ++it) {
+        if (sql.contains(it.key()))
+            query.bindValue(it.key(), it.value());
+    }
+    if (!query.exec()) {
+        db.recover(query.lastError());
+        *error = Database::describe(query.lastError());
+        return false;
+    }
+    return true;
+}
+
+} // namespace
+
+Catalog::Catalog(Database &db, const Clock &clock)
+    : m_db(db)
+    , m_clock(clock)
+{
+}
+
+const QList<ColumnInfo> &Catalog::columns(Table table)
+{
+    return spec(table).columns;
+}
+
+const char *Catalog::tableKey(Table table)
+{
+    switch (table) {
+    case Table::Users:
+        return "users";
+    case Table::Devices:
+        return "devices";
+    case Table::Families:
+        return "families";
+    case Table::Events:
+        return "events";
+    case Table::Audit:
+        return "audit";
+    case Table::Tokens:
+        return "tokens";
+    }
+    return "";
+}
+
+bool Catalog::validState(Table table, const QString &state)
+{
+    if (table == Table::Users)
+        return state == QLatin1String("active") || state == QLatin1String("inactive");
+    if (table == Table::Families)
+        return state == QLatin1String("active") || state == QLatin1String("revoked")
+            || state == QLatin1String("expired");
+    return false;
+}
+
+bool Catalog::list(const ListRequest &request, QList<QVariantList> *rows, QString *error)
+{
+    const TableSpec &table = spec(request.table);
+    Built built;
+    if (!buildWhere(request, m_clock.nowMs(), &built, error))
+        return false;
+    const int sortColumn = qBound(0, request.sortColumn, int(table.expressions.size()) - 1);
+    const QString direction = request.descending ? QStringLiteral(" DESC") : QStringLiteral(" ASC");
+    QString sql = QStringLiteral("SELECT ") + table.expressions.join(QLatin1String(", ")) + QStringLiteral(" FROM ")
+        + table.from + built.where + QStringLiteral(" ORDER BY ") + table.expressions.at(sortColumn) + direction;
+    if (table.expressions.at(sortColumn) != table.idColumn)
+        sql += QStringLiteral(", ") + table.idColumn + direction; // stable pages
+    if (request.limit >= 0) {
+        sql += QStringLiteral(" LIMIT :limit OFFSET :offset");
+        built.values.insert(QStringLiteral(":limit"), request.limit);
+        built.values.insert(QStringLiteral(":offset"), qMax(0, request.offset));
+    }
+    QSqlQuery query(m_db.handle());
+    if (!execute(m_db, query, sql, built.values, error))
+        return false;
+    rows->clear();
+    const int columnCount = int(table.columns.size());
+    while (query.next()) {
+        QVariantList row;
+        row.reserve(columnCount);
+        for (int i = 0; i < columnCount; ++i) {
+            const QVariant value = query.value(i);
+            if (value.isNull()) {
+                row.append(QVariant());
+                continue;
+            }
+            switch (table.columns.at(i).type) {
+            case Type::Integer:
+            case Type::Time:
+                row.append(value.toLongLong());
+                break;
+            case Type::Bool:
+                row.append(value.toBool());
+                break;
+            case Type::Hash:
+                row.append(QString::fromLatin1(value.toByteArray().toHex()));
+                break;
+            case Type::Text:
+                row.append(value.toString());
+                break;
+            }
+        }
+        rows->append(row);
+    }
+    return true;
+}
+
+bool Catalog::count(const ListRequest &request, qint64 *count, QString *error)
+{
+    const TableSpec &table = spec(request.table);
+    Built built;
+    if (!buildWhere(request, m_clock.nowMs(), &built, error))
+        return false;
+    QSqlQuery query(m_db.handle());
+    if (!execute(m_db, query, QStringLiteral("SELECT count(*) FROM ") + table.from + built.where, built.values, error))
+        return false;
+    *count = query.next() ? query.value(0).toLongLong() : 0;
+    return true;
+}
+
+bool Catalog::findUser(const QString &email, UserRef *user, QString *error)
+{
+    QSqlQuery query(m_db.handle());
+    if (!execute(m_db, query, QStringLiteral("SELECT id, email, active FROM users WHERE email = :email"),
+                 {{QStringLiteral(":email"), email.trimmed().toLower()}}, error))
+        return false;
+    if (!query.next()) {
+        *error = tr("no user with the email %1").arg(email.trimmed());
+        return false;
+    }
+    user->id = query.value(0).toLongLong();
+    user->email = query.value(1).toString();
+    user->active = query.value(2).toBool();
+    return true;
+}
+
+bool Catalog::previewUserRevocation(qint64 userId, RevocationPreview *preview, QString *error)
+{
+    QSqlQuery query(m_db.handle());
+    const QString sql = QStringLiteral("SELECT d.name, count(*) FROM token_families f JOIN devices d ON d.id = "
+                                       "f.device_id WHERE f.user_id = :user AND f.revoked_at IS NULL "
+                                       "GROUP BY d.id, d.name ORDER BY d.name");
+    if (!execute(m_db, query, sql, {{QStringLiteral(":user"), userId}}, error))
+        return false;
+    *preview = {};
+    while (query.next()) {
+        preview->devices << query.value(0).toString();
+        preview->liveSessions += query.value(1).toLongLong();
+    }
+    return true;
+}
+
+bool Catalog::previewFamilyRevocation(qint64 familyId, RevocationPreview *preview, QString *error)
+{
+    QSqlQuery query(m_db.handle());
+    const QString sql = QStringLiteral("SELECT d.name, f.revoked_at FROM token_families f JOIN devices d ON d.id = "
+                                       "f.device_id WHERE f.id = :family");
+    if (!execute(m_db, query, sql, {{QStringLiteral(":family"), familyId}}, error))
+        return false;
+    if (!query.next()) {
+        *error = tr("no session with id %1").arg(familyId);
+        return false;
+    }
+    *preview = {};
+    preview->devices << query.value(0).toString();
+    preview->liveSessions = query.value(1).isNull() ? 1 : 0;
+    return true;
+}
+
+} // namespace rotor

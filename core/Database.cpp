@@ -1,0 +1,539 @@
+#include "Database.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QSqlDriver>
+#include <QSqlQuery>
+#include <QSqlRecord>
+#include <QThread>
+
+#include <atomic>
+
+namespace rotor {
+
+namespace {
+
+// 'ROTR' as SQLite's PRAGMA application_id: how a Rotor file is told apart from any other SQLite file.
+constexpr int applicationId = 0x524F5452;
+// Serializes migrations of several servers starting at once on one PostgreSQL database.
+constexpr qint64 migrationLockKey = 0x524F544F52;
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("rotor::Database", text);
+}
+
+QString nextConnectionName()
+{
+    static std::atomic<int> counter{0};
+    return QStringLiteral("rotor-%1").arg(++counter);
+}
+
+struct Migration
+{
+    int version = 0;
+    QString path;
+};
+
+QList<Migration> migrationsFor(Backend backend)
+{
+    const QString folder = backend == Backend::Sqlite ? QStringLiteral(":/rotor/sql/sqlite")
+                                                      : QStringLiteral(":/rotor/sql/postgres");
+    QList<Migration> list;
+    const QStringList files = QDir(folder).entryList({QStringLiteral("*.sql")}, QDir::Files, QDir::Name);
+    for (const QString &file : files)
+        list.append({file.left(3).toInt(), folder + QLatin1Char('/') + file});
+    return list;
+}
+
+// Statements of a migration file: comment lines dropped, split at a ';' that ends a line.
+QStringList statementsOf(const QString &path, QString *error)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        *error = tr("cannot read migration %1").arg(path);
+        return {};
+    }
+    QString text;
+    const QStringList lines = QString::fromUtf8(file.readAll()).split(QLatin1Char('\n'));
+    for (const QString &line : lines) {
+        if (!line.trimmed().startsWith(QLatin1String("--")))
+            text += line + QLatin1Char('\n');
+    }
+    QStringList statements;
+    for (const QString &part : text.split(QLatin1String(";\n"))) {
+        if (!part.trimmed().isEmpty())
+            statements.append(part.trimmed());
+    }
+    return statements;
+}
+
+bool looksLikeSqliteFile(const QString &path, bool *empty)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return false;
+    const QByteArray header = file.read(16);
+    *empty = header.isEmpty();
+    return header.isEmpty() || header == QByteArrayView("SQLite format 3\0", 16);
+}
+
+} // namespace
+
+Database::Database(const ConnectionSpec &spec)
+    : m_spec(spec)
+    , m_connectionName(nextConnectionName())
+    , m_thread(QThread::currentThread())
+    , m_statements(std::make_unique<QHash<const char *, QSqlQuery *>>())
+{
+}
+
+Database::~Database()
+{
+    close();
+}
+
+int Database::latestSchemaVersion()
+{
+    const auto sqlite = migrationsFor(Backend::Sqlite);
+    return sqlite.isEmpty() ? 0 : sqlite.last().version;
+}
+
+bool Database::isOpen() const
+{
+    return m_db.isValid() && m_db.isOpen();
+}
+
+void Database::clearStatements()
+{
+    qDeleteAll(*m_statements);
+    m_statements->clear();
+}
+
+void Database::close()
+{
+    Q_ASSERT_X(QThread::currentThread() == m_thread, "Database", "a connection is used only by its own thread");
+    clearStatements();
+    if (m_db.isValid()) {
+        m_db.close();
+        m_db = QSqlDatabase();
+        QSqlDatabase::removeDatabase(m_connectionName);
+    }
+}
+
+bool Database::open(OpenMode mode, QString *error, int targetVersion)
+{
+    Q_ASSERT_X(QThread::currentThread() == m_thread, "Database", "a connection is used only by its own thread");
+    close();
+    if (targetVersion < 0)
+        targetVersion = latestSchemaVersion();
+    return m_spec.backend == Backend::Sqlite ? openSqlite(mode, error, targetVersion)
+                                             : openPostgres(error, targetVersion);
+}
+
+bool Database::openConnection(QString *error)
+{
+    const bool sqlite = m_spec.backend == Backend::Sqlite;
+    m_db = QSqlDatabase::addDatabase(sqlite ? QStringLiteral("QSQLITE") : QStringLiteral("QPSQL"), m_connectionName);
+    if (!m_db.isValid()) {
+        *error = sqlite ? tr("the Qt SQLite driver (QSQLITE) is not installed")
+                        : tr("the Qt PostgreSQL driver (QPSQL) is not installed");
+        return false;
+    }
+    if (sqlite) {
+        m_db.setDatabaseName(m_spec.sqlitePath);
+        QStringList options{QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000")};
+        if (m_spec.readOnly)
+            options << QStringLiteral("QSQLITE_OPEN_READONLY");
+        m_db.setConnectOptions(options.join(QLatin1Char(';')));
+    } else {
+        m_db.setHostName(m_spec.host);
+        m_db.setPort(m_spec.port);
+        m_db.setDatabaseName(m_spec.databaseName);
+        m_db.setUserName(m_spec.userName);
+        m_db.setPassword(m_spec.password);
+        QStringList options{QStringLiteral("connect_timeout=5"), QStringLiteral("application_name=rotor")};
+        if (!m_spec.sslMode.isEmpty())
+            options << QStringLiteral("sslmode=") + m_spec.sslMode;
+        m_db.setConnectOptions(options.join(QLatin1Char(';')));
+    }
+    if (!m_db.open()) {
+        *error = sqlite ? tr("cannot open %1: %2").arg(m_spec.sqlitePath, describe(m_db.lastError()))
+                        : tr("cannot connect to %1: %2").arg(m_spec.displayName(), describe(m_db.lastError()));
+        close();
+        return false;
+    }
+    if (!applySessionSettings(error)) {
+        close();
+        return false;
+    }
+    return true;
+}
+
+bool Database::applySessionSettings(QString *error)
+{
+    QStringList setup;
+    if (m_spec.backend == Backend::Sqlite) {
+        // WAL with synchronous=NORMAL: every commit survives a crash of the process; atomicity holds on power loss.
+        setup << QStringLiteral("PRAGMA foreign_keys = ON") << QStringLiteral("PRAGMA synchronous = NORMAL");
+    } else {
+        setup << QStringLiteral("SET client_min_messages = warning");
+        if (m_spec.readOnly)
+            setup << QStringLiteral("SET default_transaction_read_only = on");
+    }
+    for (const QString &statement : setup) {
+        if (!exec(statement, error))
+            return false;
+    }
+    return true;
+}
+
+bool Database::openSqlite(OpenMode mode, QString *error, int targetVersion)
+{
+    const QString path = m_spec.sqlitePath;
+    const QFileInfo info(path);
+    bool empty = false;
+    if (!info.exists()) {
+        if (mode == OpenMode::OpenExisting) {
+            *error = tr("no database at %1").arg(path);
+            return false;
+        }
+        if (m_spec.readOnly) {
+            *error = tr("no database at %1 (a read-only connection cannot create one)").arg(path);
+            return false;
+        }
+        if (!QDir().mkpath(info.absolutePath())) {
+            *error = tr("cannot create the folder %1").arg(info.absolutePath());
+            return false;
+        }
+    } else if (info.isDir()) {
+        *error = tr("%1 is a folder, not a database file").arg(path);
+        return false;
+    } else if (!looksLikeSqliteFile(path, &empty)) {
+        *error = tr("%1 is not a SQLite database (or it is corrupt or unreadable); it was left untouched").arg(path);
+        return false;
+    }
+
+    // Look before writing: inspect an existing file through a read-only connection.
+    if (info.exists() && !empty) {
+        const ConnectionSpec writable = m_spec;
+        m_spec.readOnly = true;
+        const bool opened = openConnection(error);
+        m_spec = writable;
+        if (!opened)
+            return false;
+        QSqlQuery query(m_db);
+        qint64 appId = -1;
+        int tables = -1;
+        if (query.exec(QStringLiteral("PRAGMA application_id")) && query.next())
+            appId = query.value(0).toLongLong();
+        if (query.exec(QStringLiteral("PRAGMA user_version")) && query.next())
+            m_schemaVersion = query.value(0).toInt();
+        if (query.exec(QStringLiteral("SELECT count(*) FROM sqlite_master")) && query.next())
+            tables = query.value(0).toInt();
+        const QString failure = describe(query.lastError());
+        query = QSqlQuery();
+        close();
+        if (tables < 0 || appId < 0) {
+            *error = tr("%1 is corrupt or unreadable (%2); it was left untouched").arg(path, failure);
+            return false;
+        }
+        if (appId != applicationId && tables > 0) {
+            *error = tr("%1 is a SQLite database, but not a Rotor database; it was left untouched").arg(path);
+            return false;
+        }
+        if (m_schemaVersion > latestSchemaVersion()) {
+            *error = tr("%1 was written by a newer Rotor (schema version %2; this program knows up to %3); it was "
+                        "left untouched")
+                         .arg(path)
+                         .arg(m_schemaVersion)
+                         .arg(latestSchemaVersion());
+            return false;
+        }
+        if (tables == 0 && mode == OpenMode::OpenExisting) {
+            *error = tr("%1 is an empty SQLite database, not a Rotor database").arg(path);
+            return false;
+        }
+    }
+    if (m_spec.readOnly && m_schemaVersion < targetVersion) {
+        *error = tr("%1 has schema version %2 and needs an upgrade, which a read-only connection cannot do")
+                     .arg(path)
+                     .arg(m_schemaVersion);
+        return false;
+    }
+    if (!openConnection(error))
+        return false;
+    if (!m_spec.readOnly && m_schemaVersion == 0 && !exec(QStringLiteral("PRAGMA journal_mode = WAL"), error))
+        return false;
+    return migrate(targetVersion, error);
+}
+
+bool Database::readPostgresVersion(QString *error)
+{
+    QSqlQuery query(m_db);
+    if (!query.exec(QStringLiteral("SELECT to_regclass('rotor_schema_version') IS NOT NULL, "
+                                   "to_regclass('refresh_tokens') IS NOT NULL"))
+        || !query.next()) {
+        *error = tr("cannot read the schema of %1: %2").arg(m_spec.displayName(), describe(query.lastError()));
+        return false;
+    }
+    const bool versioned = query.value(0).toBool();
+    const bool hasTokens = query.value(1).toBool();
+    if (!versioned) {
+        if (hasTokens) {
+            *error = tr("%1 has a refresh_tokens table but is not a Rotor database; it was left untouched")
+                         .arg(m_spec.displayName());
+            return false;
+        }
+        m_schemaVersion = 0;
+        return true;
+    }
+    if (!query.exec(QStringLiteral("SELECT coalesce(max(version), 0) FROM rotor_schema_version")) || !query.next()) {
+        *error = tr("cannot read the schema version of %1: %2").arg(m_spec.displayName(), describe(query.lastError()));
+        return false;
+    }
+    m_schemaVersion = query.value(0).toInt();
+    return true;
+}
+
+bool Database::openPostgres(QString *error, int targetVersion)
+{
+    if (!openConnection(error))
+        return false;
+    if (!readPostgresVersion(error)) {
+        close();
+        return false;
+    }
+    if (m_schemaVersion > latestSchemaVersion()) {
+        *error = tr("%1 was written by a newer Rotor (schema version %2; this program knows up to %3); it was left "
+                    "untouched")
+                     .arg(m_spec.displayName())
+                     .arg(m_schemaVersion)
+                     .arg(latestSchemaVersion());
+        close();
+        return false;
+    }
+    if (m_spec.readOnly && m_schemaVersion < targetVersion) {
+        *error = tr("%1 has schema version %2 and needs an upgrade, which a read-only connection cannot do")
+                     .arg(m_spec.displayName())
+                     .arg(m_schemaVersion);
+        close();
+        return false;
+    }
+    if (!migrate(targetVersion, error)) {
+        close();
+        return false;
+    }
+    return true;
+}
+
+bool Database::migrate(int targetVersion, QString *error)
+{
+    const bool sqlite = m_spec.backend == Backend::Sqlite;
+    for (const Migration &migration : migrationsFor(m_spec.backend)) {
+        if (migration.version <= m_schemaVersion || migration.version > targetVersion)
+            continue;
+        const QStringList statements = statementsOf(migration.path, error);
+        if (statements.isEmpty())
+            return false;
+        if (!beginWrite(error))
+            return false;
+        bool ok = true;
+        if (sqlite) {
+            // Another process may have migrated while this one waited for the writer lock.
+            QSqlQuery query(m_db);
+            ok = query.exec(QStringLiteral("PRAGMA user_version")) && query.next();
+            if (ok && query.value(0).toInt() >= migration.version) {
+                m_schemaVersion = query.value(0).toInt();
+                rollback();
+                continue;
+            }
+        } else {
+            ok = exec(QStringLiteral("SELECT pg_advisory_xact_lock(%1)").arg(migrationLockKey), error)
+                && exec(QStringLiteral("CREATE TABLE IF NOT EXISTS rotor_schema_version (version integer PRIMARY KEY)"),
+                        error);
+            QSqlQuery query(m_db);
+            ok = ok && query.exec(QStringLiteral("SELECT coalesce(max(version), 0) FROM rotor_schema_version"))
+                && query.next();
+            if (ok && query.value(0).toInt() >= migration.version) {
+                m_schemaVersion = query.value(0).toInt();
+                rollback();
+                continue;
+            }
+        }
+        for (const QString &statement : statements) {
+            if (!ok)
+                break;
+            ok = exec(statement, error);
+        }
+        if (ok) {
+            ok = sqlite ? exec(QStringLiteral("PRAGMA user_version = %1").arg(migration.version), error)
+                        : exec(QStringLiteral("INSERT INTO rotor_schema_version (version) VALUES (%1)")
+                                   .arg(migration.version),
+                               error);
+        }
+        if (!ok || !commit(error)) {
+            rollback();
+            *error = tr("upgrading the schema to version %1 failed: %2").arg(migration.version).arg(*error);
+            return false;
+        }
+        m_schemaVersion = migration.version;
+    }
+    return true;
+}
+
+bool Database::fail(const QSqlError &sqlError, QString *error)
+{
+    m_lastError = sqlError;
+    *error = describe(sqlError);
+    return false;
+}
+
+QSqlQuery *Database::prepared(const char *sql, QString *error)
+{
+    Q_ASSERT_X(QThread::currentThread() == m_thread, "Database", "a connection is used only by its own thread");
+    if (QSqlQuery *query = m_statements->value(sql))
+        return query;
+    auto query = std::make_unique<QSqlQuery>(m_db);
+    query->setForwardOnly(true);
+    if (!query->prepare(QString::fromUtf8(sql))) {
+        fail(query->lastError(), error);
+        return nullptr;
+    }
+    QSqlQuery *raw = query.release();
+    m_statements->insert(sql, raw);
+    return raw;
+}
+
+QSqlQuery *Database::run(const char *sql, std::initializer_list<Binding> values, QString *error)
+{
+    QSqlQuery *query = prepared(sql, error);
+    if (!query)
+        return nullptr;
+    for (const Binding &binding : values)
+        query->bindValue(QLatin1String(binding.name), binding.value);
+    if (!query->exec()) {
+        fail(query->lastError(), error);
+        return nullptr;
+    }
+    return query;
+}
+
+bool Database::exec(const QString &sql, QString *error)
+{
+    QSqlQuery query(m_db);
+    if (!query.exec(sql))
+        return fail(query.lastError(), error);
+    return true;
+}
+
+bool Database::refuseIfReadOnly(QString *error) const
+{
+    if (!m_spec.readOnly)
+        return false;
+    *error = tr("the database is open read-only; nothing was changed");
+    return true;
+}
+
+bool Database::transact(const std::function<Step(QString *error)> &body, QString *error)
+{
+    if (refuseIfReadOnly(error))
+        return false;
+    constexpr int attempts = 8;
+    for (int attempt = 1;; ++attempt) {
+        m_lastError = QSqlError();
+        Step step = Step::Abort;
+        if (beginWrite(error)) {
+            step = body(error);
+            if (step == Step::Commit && commit(error))
+                return true;
+        }
+        rollback();
+        if (step == Step::Abort && !m_lastError.isValid())
+            return false; // the body refused for a reason of its own, already in error
+        const ErrorKind kind = step == Step::Retry ? ErrorKind::Transient : recover(m_lastError);
+        if ((kind != ErrorKind::Transient && kind != ErrorKind::ConnectionLost) || attempt == attempts) {
+            if (kind == ErrorKind::Transient)
+                *error = tr("the database stayed busy after %1 attempts: %2").arg(attempts).arg(*error);
+            return false;
+        }
+        // Spread competing writers apart a little before trying again.
+        QThread::usleep(quint64(200 * attempt * attempt) + quint64(qHash(quintptr(this)) % 500));
+    }
+}
+
+bool Database::beginWrite(QString *error)
+{
+    return exec(m_spec.backend == Backend::Sqlite ? QStringLiteral("BEGIN IMMEDIATE") : QStringLiteral("BEGIN"), error);
+}
+
+bool Database::beginRead(QString *error)
+{
+    return exec(QStringLiteral("BEGIN"), error);
+}
+
+bool Database::commit(QString *error)
+{
+    return exec(QStringLiteral("COMMIT"), error);
+}
+
+void Database::rollback()
+{
+    QSqlQuery query(m_db);
+    query.exec(QStringLiteral("ROLLBACK"));
+}
+
+Database::ErrorKind Database::recover(const QSqlError &error)
+{
+    if (!error.isValid())
+        return ErrorKind::None;
+    const QString code = error.nativeErrorCode();
+    if (m_spec.backend == Backend::Sqlite) {
+        const int primary = code.toInt() & 0xff;
+        if (primary == 5 || primary == 6) // SQLITE_BUSY, SQLITE_LOCKED
+            return ErrorKind::Transient;
+        if (primary == 8) // SQLITE_READONLY
+            return ErrorKind::ReadOnly;
+        return ErrorKind::Other;
+    }
+    if (code == QLatin1String("40001") || code == QLatin1String("40P01"))
+        return ErrorKind::Transient;
+    if (code == QLatin1String("25006"))
+        return ErrorKind::ReadOnly;
+    bool lost = code.startsWith(QLatin1String("08")) || code.startsWith(QLatin1String("57P"));
+    if (!lost && code.isEmpty()) {
+        // libpq reports a dropped socket without an SQLSTATE; ask the connection itself.
+        QSqlQuery probe(m_db);
+        lost = !probe.exec(QStringLiteral("SELECT 1"));
+    }
+    if (!lost)
+        return ErrorKind::Other;
+    // Reopen now; if the server is still away, the next statement fails again with a clear error.
+    clearStatements();
+    m_db.close();
+    QString ignored;
+    if (m_db.open())
+        applySessionSettings(&ignored);
+    return ErrorKind::ConnectionLost;
+}
+
+QString Database::describe(const QSqlError &error)
+{
+    QString text = error.databaseText().trimmed();
+    if (text.isEmpty())
+        text = error.driverText().trimmed();
+    if (text.isEmpty())
+        text = tr("unknown database error");
+    // libpq puts "ERROR:  " and multi-line hints in front; one clear line is enough here.
+    text = text.section(QLatin1Char('\n'), 0, 0);
+    if (text.startsWith(QLatin1String("ERROR:")))
+        text = text.mid(6).trimmed();
+    const int primary = error.nativeErrorCode().toInt() & 0xff;
+    if (primary == 11 || primary == 26) // SQLITE_CORRUPT, SQLITE_NOTADB
+        text = tr("the database file is corrupt (%1)").arg(text);
+    return text;
+}
+
+} // namespace rotor

@@ -1,0 +1,105 @@
+#pragma once
+
+#include "ConnectionSpec.h"
+
+#include <QHash>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QString>
+#include <QVariant>
+
+#include <functional>
+#include <initializer_list>
+#include <memory>
+
+class QSqlQuery;
+class QThread;
+
+namespace rotor {
+
+// One open connection to a Rotor database, owned and used by exactly one thread (Qt SQL connections must not
+// cross threads). A program that works from several threads gives each its own Database.
+//
+// Opening checks what is there before anything is written: a non-SQLite or corrupt file, a SQLite file that is
+// not Rotor's, or a schema newer than this program is refused with a clear message and left byte-identical.
+// Older schemas are upgraded with the numbered migrations in resources/sql/<backend>/, one transaction each.
+class Database
+{
+public:
+    enum class OpenMode { OpenExisting, CreateIfMissing };
+    enum class ErrorKind { None, Transient, ConnectionLost, ReadOnly, Other };
+
+    explicit Database(const ConnectionSpec &spec);
+    ~Database();
+    Database(const Database &) = delete;
+    Database &operator=(const Database &) = delete;
+
+    // targetVersion < 0 means "the newest this program knows"; tests use lower values to build old schemas.
+    bool open(OpenMode mode, QString *error, int targetVersion = -1);
+    void close();
+    bool isOpen() const;
+
+    const ConnectionSpec &spec() const { return m_spec; }
+    Backend backend() const { return m_spec.backend; }
+    bool isPostgres() const { return m_spec.backend == Backend::Postgres; }
+    bool isReadOnly() const { return m_spec.readOnly; }
+    int schemaVersion() const { return m_schemaVersion; }
+    static int latestSchemaVersion();
+
+    struct Binding
+    {
+        const char *name; // ":now"
+        QVariant value;
+    };
+    // A prepared statement for this connection, cached by the address of its text (a string literal), so a hot
+    // path prepares once per connection. Returns nullptr and sets error if it cannot be prepared.
+    QSqlQuery *prepared(const char *sql, QString *error);
+    // Binds by name and executes a cached prepared statement. The caller calls finish() once it has read the rows.
+    QSqlQuery *run(const char *sql, std::initializer_list<Binding> values, QString *error);
+    // Runs an ad-hoc statement (migrations, session settings, BEGIN/COMMIT).
+    bool exec(const QString &sql, QString *error);
+    // The last statement failure seen through run(), exec() or prepared(); cleared by transact().
+    const QSqlError &lastError() const { return m_lastError; }
+
+    enum class Step { Commit, Abort, Retry };
+    // Runs body inside a write transaction. A transient failure (SQLite busy, PostgreSQL serialization failure or
+    // deadlock) or a lost connection retries the whole transaction a bounded number of times; Abort rolls back.
+    // Commit means the body's work, including any error it records, is made durable before transact returns.
+    bool transact(const std::function<Step(QString *error)> &body, QString *error);
+    // Writes are refused up front on a read-only connection; the message says why.
+    bool refuseIfReadOnly(QString *error) const;
+
+    // A write transaction: BEGIN IMMEDIATE on SQLite (the writer lock up front, so no upgrade deadlocks),
+    // BEGIN on PostgreSQL.
+    bool beginWrite(QString *error);
+    bool beginRead(QString *error);
+    bool commit(QString *error);
+    void rollback();
+
+    // Classifies the last failure; reconnects when the connection was lost so the next attempt can work.
+    ErrorKind recover(const QSqlError &error);
+    static QString describe(const QSqlError &error);
+
+    QSqlDatabase handle() const { return m_db; }
+    QString connectionName() const { return m_connectionName; }
+
+private:
+    bool openSqlite(OpenMode mode, QString *error, int targetVersion);
+    bool openPostgres(QString *error, int targetVersion);
+    bool openConnection(QString *error);
+    bool migrate(int targetVersion, QString *error);
+    bool readPostgresVersion(QString *error);
+    bool applySessionSettings(QString *error);
+    bool fail(const QSqlError &sqlError, QString *error);
+    void clearStatements();
+
+    ConnectionSpec m_spec;
+    QString m_connectionName;
+    QSqlDatabase m_db;
+    QThread *m_thread = nullptr;
+    int m_schemaVersion = 0;
+    QSqlError m_lastError;
+    std::unique_ptr<QHash<const char *, QSqlQuery *>> m_statements;
+};
+
+} // namespace rotor

@@ -1,0 +1,72 @@
+#include "RefreshToken.h"
+
+#include "Crypto.h"
+
+namespace rotor::refresh_token {
+
+namespace {
+QByteArray format(QByteArrayView secret)
+{
+    QByteArray text(prefix);
+    text += crypto::toBase64Url(secret);
+    return text;
+}
+} // namespace
+
+QByteArray generate()
+{
+    const QByteArray secret = crypto::randomBytes(secretBytes);
+    return secret.isEmpty() ? QByteArray() : format(secret);
+}
+
+QByteArray successorOf(QByteArrayView parentText, QByteArrayView rotationKey)
+{
+    QByteArray secret;
+    if (parse(parentText, &secret) != ParseError::None)
+        return {};
+    return format(crypto::hmacSha256(rotationKey, secret));
+}
+
+ParseError parse(QByteArrayView text, QByteArray *secret)
+{
+    if (text.isEmpty())
+        return ParseError::Empty;
+    if (text.size() > 1024)
+        return ParseError::TooLong;
+    if (!text.startsWith(QByteArrayView(prefix)))
+        return ParseError::BadPrefix;
+    if (text.size() != textLength)
+        return ParseError::BadLength;
+    QByteArray decoded;
+    if (!crypto::fromBase64Url(text.sliced(4), &decoded) || decoded.size() != secretBytes)
+        return ParseError::BadEncoding;
+    if (secret)
+        *secret = std::move(decoded);
+    return ParseError::None;
+}
+
+QByteArray hashOf(QByteArrayView text)
+{
+    return crypto::sha256(text);
+}
+
+const char *describe(ParseError error)
+{
+    switch (error) {
+    case ParseError::None:
+        return "well-formed";
+    case ParseError::Empty:
+        return "the token is empty";
+    case ParseError::TooLong:
+        return "the token is far too long";
+    case ParseError::BadLength:
+        return "the token has the wrong length";
+    case ParseError::BadPrefix:
+        return "the token does not start with rtr_";
+    case ParseError::BadEncoding:
+        return "the token is not valid base64url";
+    }
+    return "malformed token";
+}
+
+} // namespace rotor::refresh_token

@@ -1,0 +1,445 @@
+#include "RotationService.h"
+
+#include "Clock.h"
+#include "Crypto.h"
+#include "Database.h"
+#include "Jwt.h"
+#include "Keys.h"
+#include "RefreshToken.h"
+#include "SecurityEvent.h"
+
+#include <QCoreApplication>
+#include <QSqlQuery>
+#include <QThread>
+
+namespace rotor {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("rotor::RotationService", text);
+}
+
+// The hot path on PostgreSQL: one statement, one round trip. It is the SQL form of decide()'s Rotate branch:
+// it locks the family (the same lock order as revocation, so the two never deadlock), claims the presented token
+// only if it is live, inserts the successor and touches family and device. Zero rows back means "not a plain
+// rotation", and the caller falls back to decideAndApply(), which reads the state and lets decide() judge.
+const char rotatePostgresSql[] = R"(
+WITH fam AS (
+    SELECT f.id, f.user_id, f.device_id, f.expires_at, u.token_version
+    FROM refresh_tokens t
+    JOIN token_families f ON f.id = t.family_id
+    JOIN users u ON u.id = f.user_id
+    WHERE t.token_hash = :hash AND f.revoked_at IS NULL AND f.expires_at > :now AND u.active
+    FOR UPDATE OF f
+), claimed AS (
+    UPDATE refresh_tokens t SET used_at = :now
+    FROM fam
+    WHERE t.token_hash = :hash AND t.family_id = fam.id
+      AND t.used_at IS NULL AND t.revoked_at IS NULL AND t.expires_at > :now
+    RETURNING t.id, t.generation, fam.id AS family_id, fam.user_id, fam.device_id,
+              fam.expires_at AS family_expires_at, fam.token_version
+), issued AS (
+    INSERT INTO refresh_tokens (family_id, parent_id, generation, token_hash, issued_at, expires_at, ip, user_agent)
+    SELECT family_id, id, generation + 1, :successor, :now, LEAST(:now + :idle, family_expires_at), :ip, :ua
+    FROM claimed
+    RETURNING family_id, generation, expires_at
+), touched_family AS (
+    UPDATE token_families f SET current_generation = i.generation, last_used_at = :now, idle_expires_at = i.expires_at
+    FROM issued i WHERE f.id = i.family_id
+), touched_device AS (
+    UPDATE devices d SET last_seen_at = :now, last_ip = :ip FROM claimed c WHERE d.id = c.device_id
+)
+SELECT c.user_id, c.family_id, c.token_version, i.generation, i.expires_at
+FROM claimed c JOIN issued i ON i.family_id = c.family_id
+)";
+
+// PostgreSQL's rare path takes the family lock first, so the state read below sees every committed rotation.
+const char lockFamilyPostgresSql[] = "SELECT f.id FROM token_families f JOIN refresh_tokens t ON t.family_id = f.id "
+                                     "WHERE t.token_hash = :hash FOR UPDATE OF f";
+
+const char stateSql[] = R"(
+SELECT t.id, t.family_id, t.generation, t.expires_at, t.used_at, t.revoked_at,
+       f.user_id, f.device_id, f.expires_at, f.revoked_at, f.current_generation, u.active, u.token_version,
+       s.id, s.token_hash, s.used_at, s.revoked_at, s.expires_at, s.ip, s.user_agent
+FROM refresh_tokens t
+JOIN token_families f ON f.id = t.family_id
+JOIN users u ON u.id = f.user_id
+LEFT JOIN refresh_tokens s ON s.family_id = t.family_id AND s.generation = t.generation + 1
+WHERE t.token_hash = :hash
+)";
+
+const char claimSql[] = "UPDATE refresh_tokens SET used_at = :now WHERE id = :id AND used_at IS NULL "
+                        "AND revoked_at IS NULL";
+const char insertTokenSql[] = "INSERT INTO refresh_tokens (family_id, parent_id, generation, token_hash, issued_at, "
+                              "expires_at, ip, user_agent) VALUES (:family, :parent, :generation, :hash, :now, "
+                              ":expires, :ip, :ua)";
+const char touchFamilySql[] = "UPDATE token_families SET current_generation = :generation, last_used_at = :now, "
+                              "idle_expires_at = :expires WHERE id = :family";
+const char touchDeviceSql[] = "UPDATE devices SET last_seen_at = :now, last_ip = :ip WHERE id = :device";
+
+const char findUserSql[] = "SELECT id, active, token_version FROM users WHERE email = :email";
+const char upsertDeviceSql[] = R"(
+INSERT INTO devices (user_id, device_key, name, user_agent, first_seen_at, last_seen_at, last_ip)
+VALUES (:user, :key, :name, :ua, :now, :now, :ip)
+ON CONFLICT (user_id, device_key) DO UPDATE SET
+    name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE devices.name END,
+    user_agent = CASE WHEN excluded.user_agent <> '' THEN excluded.user_agent ELSE devices.user_agent END,
+    last_seen_at = excluded.last_seen_at, last_ip = excluded.last_ip
+RETURNING id
+)";
+const char insertFamilySql[] = "INSERT INTO token_families (user_id, device_id, created_at, expires_at, "
+                               "idle_expires_at, last_used_at, current_generation) VALUES (:user, :device, :now, "
+                               ":expires, :idle, :now, 0) RETURNING id";
+
+std::optional<qint64> optionalTime(const QVariant &value)
+{
+    return value.isNull() ? std::nullopt : std::optional<qint64>(value.toLongLong());
+}
+
+const char *eventKindFor(Outcome outcome)
+{
+    switch (outcome) {
+    case Outcome::GraceReplay:
+        return event_kind::graceReuse;
+    case Outcome::Replay:
+        return event_kind::replayDetected;
+    case Outcome::Expired:
+        return event_kind::expiredToken;
+    case Outcome::FamilyRevoked:
+        return event_kind::revokedFamilyToken;
+    case Outcome::UserInactive:
+        return event_kind::inactiveUser;
+    case Outcome::Unknown:
+        return event_kind::unknownToken;
+    case Outcome::Rotate:
+    case Outcome::Malformed:
+        break;
+    }
+    return nullptr;
+}
+
+} // namespace
+
+RotationService::RotationService(Database &db, const Keys &keys, const Clock &clock, const Policy &policy)
+    : m_db(db)
+    , m_keys(keys)
+    , m_clock(clock)
+    , m_policy(policy)
+{
+}
+
+IssuedTokens RotationService::issue(qint64 userId, qint64 familyId, qint64 tokenVersion, int generation, qint64 now,
+                                    qint64 refreshExpiresAt, QByteArray refreshToken) const
+{
+    IssuedTokens tokens;
+    tokens.userId = userId;
+    tokens.familyId = familyId;
+    tokens.generation = generation;
+    tokens.accessExpiresAt = now + m_policy.accessTtlMs;
+    tokens.refreshExpiresAt = refreshExpiresAt;
+    tokens.refreshToken = std::move(refreshToken);
+    AccessClaims claims;
+    claims.subject = QString::number(userId);
+    claims.sessionId = QString::number(familyId);
+    claims.version = tokenVersion;
+    claims.issuedAt = now / 1000;
+    claims.expiresAt = tokens.accessExpiresAt / 1000;
+    claims.jwtId = QString::fromLatin1(crypto::toBase64Url(crypto::randomBytes(16)));
+    tokens.accessToken = jwt::signHs256(claims, m_keys.accessKey());
+    return tokens;
+}
+
+LoginResult RotationService::login(const QString &email, const DeviceInfo &device)
+{
+    LoginResult result;
+    if (device.deviceKey.trimmed().isEmpty()) {
+        result.status = LoginResult::Status::InvalidDevice;
+        result.error = tr("a device key is required to sign in");
+        return result;
+    }
+    const QByteArray refreshToken = refresh_token::generate();
+    if (refreshToken.isEmpty()) {
+        result.error = tr("the system's random number generator failed");
+        return result;
+    }
+    const QByteArray hash = refresh_token::hashOf(refreshToken);
+    const qint64 now = m_clock.nowMs();
+    const qint64 familyExpires = now + m_policy.familyLifetimeMs;
+    const qint64 tokenExpires = qMin(now + m_policy.refreshIdleTtlMs, familyExpires);
+    const bool committed = m_db.transact(
+        [&](QString *error) {
+            QSqlQuery *query = m_db.run(findUserSql, {{":email", email.trimmed().toLower()}}, error);
+            if (!query)
+                return Database::Step::Abort;
+            if (!query->next()) {
+                query->finish();
+                result.status = LoginResult::Status::UnknownUser;
+                *error = tr("no user with the email %1").arg(email);
+                return Database::Step::Abort;
+            }
+            const qint64 userId = query->value(0).toLongLong();
+            const bool active = query->value(1).toBool();
+            const qint64 tokenVersion = query->value(2).toLongLong();
+            query->finish();
+            if (!active) {
+                result.status = LoginResult::Status::UserInactive;
+                SecurityEvent event;
+                event.kind = QString::fromLatin1(event_kind::inactiveUser);
+                event.occurredAt = now;
+                event.userId = userId;
+                event.ip = device.ip;
+                event.userAgent = device.userAgent;
+                event.deviceKey = device.deviceKey;
+                event.detail = QStringLiteral("sign-in refused");
+                return store::recordEvent(m_db, event, nullptr, error) ? Database::Step::Commit
+                                                                       : Database::Step::Abort;
+            }
+            query = m_db.run(upsertDeviceSql,
+                             {{":user", userId},
+                              {":key", device.deviceKey},
+                              {":name", device.deviceName},
+                              {":ua", device.userAgent},
+                              {":now", now},
+                              {":ip", device.ip}},
+                             error);
+            if (!query || !query->next())
+                return Database::Step::Abort;
+            const qint64 deviceId = query->value(0).toLongLong();
+            query->finish();
+            query = m_db.run(insertFamilySql,
+                             {{":user", userId},
+                              {":device", deviceId},
+                              {":now", now},
+                              {":expires", familyExpires},
+                              {":idle", tokenExpires}},
+                             error);
+            if (!query || !query->next())
+                return Database::Step::Abort;
+            const qint64 familyId = query->value(0).toLongLong();
+            query->finish();
+            if (!m_db.run(insertTokenSql,
+                          {{":family", familyId},
+                           {":parent", QVariant(QMetaType::fromType<qint64>())},
+                           {":generation", 0},
+                           {":hash", hash},
+                           {":now", now},
+                           {":expires", tokenExpires},
+                           {":ip", device.ip},
+                           {":ua", device.userAgent}},
+                          error))
+                return Database::Step::Abort;
+            result.status = LoginResult::Status::Ok;
+            result.tokens = issue(userId, familyId, tokenVersion, 0, now, tokenExpires, refreshToken);
+            return Database::Step::Commit;
+        },
+        &result.error);
+    if (!committed && result.status == LoginResult::Status::Ok)
+        result.status = LoginResult::Status::Failed;
+    if (result.status == LoginResult::Status::UserInactive)
+        result.error = tr("the user %1 is deactivated").arg(email);
+    return result;
+}
+
+RefreshResult RotationService::refresh(QByteArrayView rawToken, const DeviceInfo &device)
+{
+    RefreshResult result;
+    const refresh_token::ParseError parseError = refresh_token::parse(rawToken);
+    if (parseError != refresh_token::ParseError::None) {
+        result.outcome = Outcome::Malformed;
+        result.error = tr("malformed refresh token: %1").arg(tr(refresh_token::describe(parseError)));
+        return result;
+    }
+    if (m_db.refuseIfReadOnly(&result.error)) {
+        result.storageFailed = true;
+        return result;
+    }
+    // The successor is derived, not drawn: computing it before touching the database lets the whole rotation
+    // be one statement, and lets a retry in the grace window receive the very same token.
+    const QByteArray successor = refresh_token::successorOf(rawToken, m_keys.rotationKey());
+    const QByteArray hash = refresh_token::hashOf(rawToken);
+    const QByteArray successorHash = refresh_token::hashOf(successor);
+    const qint64 now = m_clock.nowMs();
+    if (m_db.isPostgres()) {
+        bool rotated = false;
+        for (int attempt = 0; attempt < 4 && !rotated; ++attempt) {
+            rotated = rotateInOneStatement(hash, successorHash, device, now, &result);
+            if (rotated)
+                break;
+            const Database::ErrorKind kind = m_db.recover(m_db.lastError());
+            if (kind == Database::ErrorKind::None)
+                break; // not a plain rotation: judge it below
+            if (kind != Database::ErrorKind::Transient && kind != Database::ErrorKind::ConnectionLost) {
+                result.storageFailed = true;
+                return result;
+            }
+        }
+        if (rotated) {
+            result.outcome = Outcome::Rotate;
+            result.tokens.refreshToken = successor;
+            return result;
+        }
+    }
+    if (!decideAndApply(hash, successorHash, device, now, &result)) {
+        result.storageFailed = true;
+        return result;
+    }
+    if (result.outcome == Outcome::Rotate || result.outcome == Outcome::GraceReplay)
+        result.tokens.refreshToken = successor;
+    return result;
+}
+
+bool RotationService::rotateInOneStatement(const QByteArray &hash, const QByteArray &successorHash,
+                                           const DeviceInfo &device, qint64 now, RefreshResult *result)
+{
+    QSqlQuery *query = m_db.run(rotatePostgresSql,
+                                {{":hash", hash},
+                                 {":now", now},
+                                 {":successor", successorHash},
+                                 {":idle", m_policy.refreshIdleTtlMs},
+                                 {":ip", device.ip},
+                                 {":ua", device.userAgent}},
+                                &result->error);
+    if (!query)
+        return false;
+    if (!query->next()) {
+        query->finish();
+        return false;
+    }
+    result->tokens = issue(query->value(0).toLongLong(), query->value(1).toLongLong(), query->value(2).toLongLong(),
+                           query->value(3).toInt(), now, query->value(4).toLongLong(), {});
+    query->finish();
+    return true;
+}
+
+bool RotationService::decideAndApply(const QByteArray &hash, const QByteArray &successorHash,
+                                     const DeviceInfo &device, qint64 now, RefreshResult *result)
+{
+    return m_db.transact(
+        [&](QString *error) {
+            result->eventId = 0;
+            if (m_db.isPostgres()) {
+                QSqlQuery *lock = m_db.run(lockFamilyPostgresSql, {{":hash", hash}}, error);
+                if (!lock)
+                    return Database::Step::Abort;
+                lock->finish();
+            }
+            QSqlQuery *query = m_db.run(stateSql, {{":hash", hash}}, error);
+            if (!query)
+                return Database::Step::Abort;
+            PresentedState state;
+            state.found = query->next();
+            qint64 tokenId = 0, familyId = 0, userId = 0, deviceId = 0, tokenVersion = 0;
+            int currentGeneration = 0;
+            qint64 successorExpires = 0;
+            QString originalIp, originalUserAgent;
+            if (state.found) {
+                tokenId = query->value(0).toLongLong();
+                familyId = query->value(1).toLongLong();
+                state.generation = query->value(2).toInt();
+                state.expiresAt = query->value(3).toLongLong();
+                state.usedAt = optionalTime(query->value(4));
+                state.revokedAt = optionalTime(query->value(5));
+                userId = query->value(6).toLongLong();
+                deviceId = query->value(7).toLongLong();
+                state.familyExpiresAt = query->value(8).toLongLong();
+                state.familyRevokedAt = optionalTime(query->value(9));
+                currentGeneration = query->value(10).toInt();
+                state.userActive = query->value(11).toBool();
+                tokenVersion = query->value(12).toLongLong();
+                state.hasSuccessor = !query->value(13).isNull();
+                if (state.hasSuccessor) {
+                    state.successorMatchesDerived = crypto::equalConstantTime(query->value(14).toByteArray(),
+                                                                              successorHash);
+                    state.successorLive = query->value(15).isNull() && query->value(16).isNull();
+                    successorExpires = state.successorExpiresAt = query->value(17).toLongLong();
+                    originalIp = query->value(18).toString();
+                    originalUserAgent = query->value(19).toString();
+                }
+            }
+            query->finish();
+            result->outcome = decide(state, now, m_policy.graceMs);
+
+            if (result->outcome == Outcome::Rotate) {
+                QSqlQuery *claim = m_db.run(claimSql, {{":now", now}, {":id", tokenId}}, error);
+                if (!claim)
+                    return Database::Step::Abort;
+                if (claim->numRowsAffected() != 1)
+                    return Database::Step::Retry; // someone else claimed it first: judge again
+                const int generation = state.generation + 1;
+                const qint64 expires = qMin(now + m_policy.refreshIdleTtlMs, state.familyExpiresAt);
+                if (!m_db.run(insertTokenSql,
+                              {{":family", familyId},
+                               {":parent", tokenId},
+                               {":generation", generation},
+                               {":hash", successorHash},
+                               {":now", now},
+                               {":expires", expires},
+                               {":ip", device.ip},
+                               {":ua", device.userAgent}},
+                              error)
+                    || !m_db.run(touchFamilySql,
+                                 {{":generation", generation}, {":now", now}, {":expires", expires},
+                                  {":family", familyId}},
+                                 error)
+                    || !m_db.run(touchDeviceSql, {{":now", now}, {":ip", device.ip}, {":device", deviceId}}, error))
+                    return Database::Step::Abort;
+                result->tokens = issue(userId, familyId, tokenVersion, generation, now, expires, {});
+                return Database::Step::Commit;
+            }
+
+            if (result->outcome == Outcome::Replay) {
+                bool changed = false;
+                if (!store::revokeFamily(m_db, familyId, now, QStringLiteral("replay"),
+                                         QStringLiteral("replay detection"), &changed, error))
+                    return Database::Step::Abort;
+            }
+            if (result->outcome == Outcome::GraceReplay)
+                result->tokens = issue(userId, familyId, tokenVersion, state.generation + 1, now, successorExpires, {});
+
+            SecurityEvent event;
+            event.kind = QString::fromLatin1(eventKindFor(result->outcome));
+            event.occurredAt = now;
+            if (state.found) {
+                event.userId = userId;
+                event.familyId = familyId;
+                event.deviceId = deviceId;
+                event.presentedGeneration = state.generation;
+                event.currentGeneration = currentGeneration;
+                event.originalIp = originalIp;
+                event.originalUserAgent = originalUserAgent;
+            }
+            event.ip = device.ip;
+            event.userAgent = device.userAgent;
+            event.deviceKey = device.deviceKey;
+            if (!store::recordEvent(m_db, event, &result->eventId, error))
+                return Database::Step::Abort;
+            switch (result->outcome) {
+            case Outcome::Replay:
+                result->error = tr("replay detected: generation %1 of session %2 was already used; the session is "
+                                   "revoked")
+                                    .arg(state.generation)
+                                    .arg(familyId);
+                break;
+            case Outcome::Expired:
+                result->error = tr("the refresh token has expired");
+                break;
+            case Outcome::FamilyRevoked:
+                result->error = tr("the session %1 has been revoked").arg(familyId);
+                break;
+            case Outcome::UserInactive:
+                result->error = tr("the user is deactivated");
+                break;
+            case Outcome::Unknown:
+                result->error = tr("unknown refresh token");
+                break;
+            default:
+                break;
+            }
+            return Database::Step::Commit;
+        },
+        &result->error);
+}
+
+} // namespace rotor

@@ -1,0 +1,81 @@
+#pragma once
+
+#include "Decision.h"
+#include "Policy.h"
+
+#include <QByteArray>
+#include <QString>
+
+namespace rotor {
+
+class Clock;
+class Database;
+class Keys;
+
+// What a client says about itself when it signs in or refreshes.
+struct DeviceInfo
+{
+    QString deviceKey;
+    QString deviceName;
+    QString ip;
+    QString userAgent;
+};
+
+struct IssuedTokens
+{
+    QByteArray accessToken; // JWT, HS256
+    QByteArray refreshToken; // raw; handed out once and never stored
+    qint64 userId = 0;
+    qint64 familyId = 0;
+    int generation = 0;
+    qint64 accessExpiresAt = 0; // ms since the epoch
+    qint64 refreshExpiresAt = 0;
+};
+
+struct LoginResult
+{
+    enum class Status { Ok, UnknownUser, UserInactive, InvalidDevice, Failed };
+    Status status = Status::Failed;
+    IssuedTokens tokens;
+    QString error;
+    bool ok() const { return status == Status::Ok; }
+};
+
+struct RefreshResult
+{
+    Outcome outcome = Outcome::Malformed;
+    // True when the database could not be read or written; outcome is then meaningless.
+    bool storageFailed = false;
+    IssuedTokens tokens; // set for Rotate and GraceReplay
+    qint64 eventId = 0; // the security event recorded, if any
+    QString error;
+    bool ok() const { return !storageFailed && (outcome == Outcome::Rotate || outcome == Outcome::GraceReplay); }
+};
+
+// Sign-in and refresh over one Database (and so one thread). No token, family or user state is cached between
+// calls: a stale cache would be a revocation that did not happen.
+class RotationService
+{
+public:
+    RotationService(Database &db, const Keys &keys, const Clock &clock, const Policy &policy = {});
+
+    LoginResult login(const QString &email, const DeviceInfo &device);
+    RefreshResult refresh(QByteArrayView rawToken, const DeviceInfo &device);
+
+    const Policy &policy() const { return m_policy; }
+
+private:
+    bool rotateInOneStatement(const QByteArray &hash, const QByteArray &successorHash, const DeviceInfo &device,
+                              qint64 now, RefreshResult *result);
+    bool decideAndApply(const QByteArray &hash, const QByteArray &successorHash, const DeviceInfo &device,
+                        qint64 now, RefreshResult *result);
+    IssuedTokens issue(qint64 userId, qint64 familyId, qint64 tokenVersion, int generation, qint64 now,
+                       qint64 refreshExpiresAt, QByteArray refreshToken) const;
+
+    Database &m_db;
+    const Keys &m_keys;
+    const Clock &m_clock;
+    Policy m_policy;
+};
+
+} // namespace rotor
