@@ -1,13 +1,16 @@
 #include "AdminService.h"
 
 #include "Clock.h"
+#include "ConnectionSpec.h"
 #include "Crypto.h"
 #include "Database.h"
 #include "SecurityEvent.h"
 
 #include <QCoreApplication>
-#include <QDataStream>
-#include <QIODevice>
+#include <QtEndian>
+
+#include <pwd.h>
+#include <unistd.h>
 #include <QRegularExpression>
 #include <QSqlQuery>
 #include <QSysInfo>
@@ -41,8 +44,20 @@ Actor Actor::fromEnvironment()
 {
     QString user = qEnvironmentVariable("USER");
     if (user.isEmpty())
-        user = qEnvironmentVariable("LOGNAME", QStringLiteral("unknown"));
+        user = qEnvironmentVariable("LOGNAME");
+    if (user.isEmpty()) {
+        const passwd *entry = getpwuid(geteuid());
+        user = entry ? QString::fromLocal8Bit(entry->pw_name) : QStringLiteral("uid %1").arg(geteuid());
+    }
     return {user, QSysInfo::machineHostName()};
+}
+
+Actor Actor::forConnection(const ConnectionSpec &spec)
+{
+    const Actor os = fromEnvironment();
+    if (spec.backend != Backend::Postgres || spec.userName.isEmpty())
+        return os;
+    return {spec.userName, os.name + QLatin1Char('@') + os.origin};
 }
 
 AdminService::AdminService(Database &db, const Clock &clock, const Actor &actor)
@@ -56,12 +71,22 @@ QByteArray AdminService::auditEntryHash(const QByteArray &previousHash, qint64 i
                                         const QString &actor, const QString &origin, const QString &action,
                                         const QString &target, const QString &reason)
 {
-    // Length-prefixed fields, so no two different entries serialize alike.
+    // Length-prefixed fields, so no two different entries serialize alike (and a null string hashes like '').
     QByteArray data;
-    QDataStream stream(&data, QIODevice::WriteOnly);
-    stream.setVersion(QDataStream::Qt_6_0);
-    stream << previousHash << id << occurredAt << actor.toUtf8() << origin.toUtf8() << action.toUtf8()
-           << target.toUtf8() << reason.toUtf8();
+    const auto field = [&data](const QByteArray &bytes) {
+        const quint32 length = qToBigEndian(quint32(bytes.size()));
+        data.append(reinterpret_cast<const char *>(&length), sizeof length);
+        data.append(bytes);
+    };
+    const auto number = [&field](qint64 value) { field(QByteArray::number(value)); };
+    field(previousHash);
+    number(id);
+    number(occurredAt);
+    field(actor.toUtf8());
+    field(origin.toUtf8());
+    field(action.toUtf8());
+    field(target.toUtf8());
+    field(reason.toUtf8());
     return crypto::sha256(data);
 }
 

@@ -7,6 +7,7 @@ namespace rotor {
 
 class Clock;
 class Database;
+struct ConnectionSpec;
 
 // Who performs an administrative action and from where; written into the audit log.
 struct Actor
@@ -15,6 +16,8 @@ struct Actor
     QString origin;
     // The operating-system user and host of this process.
     static Actor fromEnvironment();
+    // On PostgreSQL the database role acts (from the OS user at this host); on SQLite the OS user.
+    static Actor forConnection(const ConnectionSpec &spec);
 };
 
 struct AuditVerification

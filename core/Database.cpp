@@ -412,8 +412,14 @@ QSqlQuery *Database::run(const char *sql, std::initializer_list<Binding> values,
     QSqlQuery *query = prepared(sql, error);
     if (!query)
         return nullptr;
-    for (const Binding &binding : values)
-        query->bindValue(QLatin1String(binding.name), binding.value);
+    for (const Binding &binding : values) {
+        // Text is never NULL here: Qt binds a null QString as SQL NULL, but an absent IP or user agent is ''.
+        // (A NULL is passed as an invalid or typed-null QVariant.)
+        if (binding.value.typeId() == QMetaType::QString && binding.value.toString().isNull())
+            query->bindValue(QLatin1String(binding.name), QString(QLatin1String("")));
+        else
+            query->bindValue(QLatin1String(binding.name), binding.value);
+    }
     if (!query->exec()) {
         fail(query->lastError(), error);
         return nullptr;

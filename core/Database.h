@@ -55,6 +55,7 @@ public:
     // path prepares once per connection. Returns nullptr and sets error if it cannot be prepared.
     QSqlQuery *prepared(const char *sql, QString *error);
     // Binds by name and executes a cached prepared statement. The caller calls finish() once it has read the rows.
+    // A null QString is bound as '' (text columns are NOT NULL); pass QVariant() for SQL NULL.
     QSqlQuery *run(const char *sql, std::initializer_list<Binding> values, QString *error);
     // Runs an ad-hoc statement (migrations, session settings, BEGIN/COMMIT).
     bool exec(const QString &sql, QString *error);

@@ -42,14 +42,16 @@ WITH fam AS (
               fam.expires_at AS family_expires_at, fam.token_version
 ), issued AS (
     INSERT INTO refresh_tokens (family_id, parent_id, generation, token_hash, issued_at, expires_at, ip, user_agent)
-    SELECT family_id, id, generation + 1, :successor, :now, LEAST(:now + :idle, family_expires_at), :ip, :ua
+    SELECT family_id, id, generation + 1, :successor, :now,
+           LEAST(CAST(:now AS bigint) + CAST(:idle AS bigint), family_expires_at), :ip, :ua
     FROM claimed
     RETURNING family_id, generation, expires_at
 ), touched_family AS (
     UPDATE token_families f SET current_generation = i.generation, last_used_at = :now, idle_expires_at = i.expires_at
     FROM issued i WHERE f.id = i.family_id
 ), touched_device AS (
-    UPDATE devices d SET last_seen_at = :now, last_ip = :ip FROM claimed c WHERE d.id = c.device_id
+    UPDATE devices d SET last_seen_at = :now, last_ip = CASE WHEN :ip = '' THEN d.last_ip ELSE :ip END
+    FROM claimed c WHERE d.id = c.device_id
 )
 SELECT c.user_id, c.family_id, c.token_version, i.generation, i.expires_at
 FROM claimed c JOIN issued i ON i.family_id = c.family_id
@@ -77,7 +79,8 @@ const char insertTokenSql[] = "INSERT INTO refresh_tokens (family_id, parent_id,
                               ":expires, :ip, :ua)";
 const char touchFamilySql[] = "UPDATE token_families SET current_generation = :generation, last_used_at = :now, "
                               "idle_expires_at = :expires WHERE id = :family";
-const char touchDeviceSql[] = "UPDATE devices SET last_seen_at = :now, last_ip = :ip WHERE id = :device";
+const char touchDeviceSql[] = "UPDATE devices SET last_seen_at = :now, "
+                              "last_ip = CASE WHEN :ip = '' THEN last_ip ELSE :ip END WHERE id = :device";
 
 const char findUserSql[] = "SELECT id, active, token_version FROM users WHERE email = :email";
 const char upsertDeviceSql[] = R"(

@@ -1,6 +1,6 @@
 -- Rotor schema, version 1 (SQLite). Times are milliseconds since the Unix epoch (UTC), always
 -- supplied by the application's clock. Token hashes are SHA-256 of the raw token text.
-PRAGMA application_id = 1381913682;
+PRAGMA application_id = 1380930642;
 
 CREATE TABLE users (
     id            INTEGER PRIMARY KEY,
