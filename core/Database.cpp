@@ -424,6 +424,7 @@ QSqlQuery *Database::run(const char *sql, std::initializer_list<Binding> values,
         fail(query->lastError(), error);
         return nullptr;
     }
+    m_lastError = QSqlError(); // lastError() describes the latest statement only
     return query;
 }
 
