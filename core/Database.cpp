@@ -8,6 +8,7 @@
 #include <QSqlQuery>
 #include <QSqlRecord>
 #include <QThread>
+#include <QUrl>
 
 #include <atomic>
 
@@ -133,7 +134,7 @@ bool Database::open(OpenMode mode, QString *error, int targetVersion)
                                              : openPostgres(error, targetVersion);
 }
 
-bool Database::openConnection(QString *error)
+bool Database::openConnection(QString *error, bool immutable)
 {
     const bool sqlite = m_spec.backend == Backend::Sqlite;
     m_db = QSqlDatabase::addDatabase(sqlite ? QStringLiteral("QSQLITE") : QStringLiteral("QPSQL"), m_connectionName);
@@ -143,8 +144,16 @@ bool Database::openConnection(QString *error)
         return false;
     }
     if (sqlite) {
-        m_db.setDatabaseName(m_spec.sqlitePath);
         QStringList options{QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000")};
+        if (immutable) {
+            // Even a read-only connection leaves -wal and -shm files behind on a WAL database; immutable=1 does not.
+            QUrl uri = QUrl::fromLocalFile(QFileInfo(m_spec.sqlitePath).absoluteFilePath());
+            uri.setQuery(QStringLiteral("immutable=1"));
+            m_db.setDatabaseName(uri.toString(QUrl::FullyEncoded));
+            options << QStringLiteral("QSQLITE_OPEN_URI");
+        } else {
+            m_db.setDatabaseName(m_spec.sqlitePath);
+        }
         if (m_spec.readOnly)
             options << QStringLiteral("QSQLITE_OPEN_READONLY");
         m_db.setConnectOptions(options.join(QLatin1Char(';')));
@@ -214,13 +223,19 @@ bool Database::openSqlite(OpenMode mode, QString *error, int targetVersion)
     } else if (!looksLikeSqliteFile(path, &empty)) {
         *error = tr("%1 is not a SQLite database (or it is corrupt or unreadable); it was left untouched").arg(path);
         return false;
+    } else if (empty && mode == OpenMode::OpenExisting) {
+        // A 0-byte file is an empty SQLite database: only creating a database may fill it, as with one without tables.
+        *error = tr("%1 is an empty file, not a Rotor database").arg(path);
+        return false;
     }
 
     // Look before writing: inspect an existing file through a read-only connection.
     if (info.exists() && !empty) {
         const ConnectionSpec writable = m_spec;
         m_spec.readOnly = true;
-        const bool opened = openConnection(error);
+        // With no -wal file, no one has the database open and the main file holds all of it: look at it immutably,
+        // so that a refused file is left without side files. Otherwise read it the ordinary way (side files exist).
+        const bool opened = openConnection(error, !QFileInfo::exists(path + QStringLiteral("-wal")));
         m_spec = writable;
         if (!opened)
             return false;
@@ -412,20 +427,22 @@ QSqlQuery *Database::run(const char *sql, std::initializer_list<Binding> values,
     QSqlQuery *query = prepared(sql, error);
     if (!query)
         return nullptr;
-    for (const Binding &binding : values) {
-        // Text is never NULL here: Qt binds a null QString as SQL NULL, but an absent IP or user agent is ''.
-        // (A NULL is passed as an invalid or typed-null QVariant.)
-        if (binding.value.typeId() == QMetaType::QString && binding.value.toString().isNull())
-            query->bindValue(QLatin1String(binding.name), QString(QLatin1String("")));
-        else
-            query->bindValue(QLatin1String(binding.name), binding.value);
-    }
+    for (const Binding &binding : values)
+        query->bindValue(QLatin1String(binding.name), bindable(binding.value));
     if (!query->exec()) {
         fail(query->lastError(), error);
         return nullptr;
     }
     m_lastError = QSqlError(); // lastError() describes the latest statement only
     return query;
+}
+
+QVariant Database::bindable(const QVariant &value)
+{
+    // Qt binds a null QString as SQL NULL, but an absent IP or user agent is '' (text columns are NOT NULL).
+    if (value.typeId() == QMetaType::QString && !value.isNull() && value.toString().isNull())
+        return QString(QLatin1String(""));
+    return value;
 }
 
 bool Database::exec(const QString &sql, QString *error)

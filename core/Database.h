@@ -57,6 +57,8 @@ public:
     // Binds by name and executes a cached prepared statement. The caller calls finish() once it has read the rows.
     // A null QString is bound as '' (text columns are NOT NULL); pass QVariant() for SQL NULL.
     QSqlQuery *run(const char *sql, std::initializer_list<Binding> values, QString *error);
+    // The value to bind for v: a null QString becomes '' (an explicit typed-null QVariant stays NULL).
+    static QVariant bindable(const QVariant &value);
     // Runs an ad-hoc statement (migrations, session settings, BEGIN/COMMIT).
     bool exec(const QString &sql, QString *error);
     // The last statement failure seen through run(), exec() or prepared(); cleared by transact().
@@ -87,7 +89,8 @@ public:
 private:
     bool openSqlite(OpenMode mode, QString *error, int targetVersion);
     bool openPostgres(QString *error, int targetVersion);
-    bool openConnection(QString *error);
+    // immutable: a read-only look at a SQLite file that no one has open (no -wal), which creates no side files.
+    bool openConnection(QString *error, bool immutable = false);
     bool migrate(int targetVersion, QString *error);
     bool readPostgresVersion(QString *error);
     bool applySessionSettings(QString *error);
