@@ -295,13 +295,14 @@ bool DemoSeeder::seed(const SeedOptions &options, const std::function<bool(qint6
             QVariant revokedAt = nullInt;
             QVariant revokeReason = nullText;
             QVariant revokedBy = nullText;
-            if (fate < 12 && strike > lastIssued) {
+            // A replay needs an already used token, so a family still at generation 0 cannot have had one.
+            if (fate < 12 && strike > lastIssued && (fate >= 5 || generation > 0)) {
                 revokedAt = strike;
                 if (fate < 5) {
                     // A stolen earlier token is replayed: the family dies, its live token with it.
                     revokeReason = QStringLiteral("replay");
                     revokedBy = QStringLiteral("replay detection");
-                    const int presented = generation == 0 ? 0 : random.bounded(generation);
+                    const int presented = random.bounded(generation);
                     if (!addEvent(event_kind::replayDetected, strike, userId, familyId, device, presented, generation,
                                   randomIp(random), QStringLiteral("python-requests/2.31.0"),
                                   QStringLiteral("dev-stolen"), homeIp, userAgent, QString()))
