@@ -88,11 +88,12 @@ QString ConnectionSpec::displayName() const
     url.setScheme(QStringLiteral("postgresql"));
     url.setHost(host);
     url.setPort(port);
-    url.setUserName(userName);
-    url.setPath(QLatin1Char('/') + databaseName);
+    // Names are stored decoded; encode them again so that what is shown parses back to the same place.
+    url.setUserName(userName, QUrl::DecodedMode);
+    url.setPath(QLatin1Char('/') + databaseName, QUrl::DecodedMode);
     if (!sslMode.isEmpty())
         url.setQuery(QStringLiteral("sslmode=") + sslMode);
-    return url.toString();
+    return url.toString(QUrl::FullyEncoded);
 }
 
 } // namespace rotor

@@ -18,7 +18,8 @@ int main(int argc, char *argv[])
     Invocation invocation;
     QString error;
     if (parseArguments(QCoreApplication::arguments().mid(1), &invocation, &error) != ExitOk) {
-        std::fprintf(stderr, "rotorctl: %s\nTry 'rotorctl --help'.\n", error.toLocal8Bit().constData());
+        // One line, like every other error, so that scripts can capture it whole.
+        std::fprintf(stderr, "rotorctl: %s (try 'rotorctl --help')\n", error.toLocal8Bit().constData());
         return ExitUsage;
     }
     return runCommand(invocation);
