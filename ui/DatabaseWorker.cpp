@@ -15,8 +15,11 @@ DatabaseWorker::DatabaseWorker(const ConnectionSpec &spec, QObject *parent)
 
 DatabaseWorker::~DatabaseWorker()
 {
-    // The connection is closed on its own thread, after every job already queued.
-    post([this]() { m_db.reset(); });
+    // The connection is closed on its own thread, after every job already queued. Blocking: a job merely posted
+    // before quit() may never be delivered (the loop can exit first), and then the connection would be destroyed
+    // here, on the wrong thread.
+    QMetaObject::invokeMethod(
+        m_context, [this]() { m_db.reset(); }, Qt::BlockingQueuedConnection);
     m_thread.quit();
     m_thread.wait();
 }

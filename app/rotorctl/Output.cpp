@@ -1,5 +1,7 @@
 #include "Output.h"
 
+#include "RowFormat.h"
+
 #include <QDateTime>
 #include <QJsonDocument>
 
@@ -9,40 +11,20 @@ namespace output {
 
 using rotor::ColumnInfo;
 
+// The JSON value rules live in the core (RowFormat), shared with the console's export.
 QString isoTime(qint64 ms)
 {
-    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs);
+    return rotor::row_format::isoTime(ms);
 }
 
 QJsonValue jsonValue(const ColumnInfo &column, const QVariant &value)
 {
-    if (value.isNull())
-        return QJsonValue::Null;
-    switch (column.type) {
-    case ColumnInfo::Type::Integer:
-        return value.toLongLong();
-    case ColumnInfo::Type::Time:
-        return isoTime(value.toLongLong());
-    case ColumnInfo::Type::Bool:
-        return value.toBool();
-    case ColumnInfo::Type::Text:
-    case ColumnInfo::Type::Hash:
-        break;
-    }
-    return value.toString();
+    return rotor::row_format::jsonValue(column, value);
 }
 
 QJsonArray rowsToJson(rotor::Table table, const QList<QVariantList> &rows)
 {
-    const auto &columns = rotor::Catalog::columns(table);
-    QJsonArray array;
-    for (const QVariantList &row : rows) {
-        QJsonObject object;
-        for (int i = 0; i < columns.size(); ++i)
-            object.insert(QLatin1String(columns.at(i).key), jsonValue(columns.at(i), row.value(i)));
-        array.append(object);
-    }
-    return array;
+    return rotor::row_format::rowsToJson(table, rows);
 }
 
 QString rowsToText(rotor::Table table, const QList<QVariantList> &rows)

@@ -1,0 +1,524 @@
+#include "AdminService.h"
+#include "DetailPanes.h"
+#include "MainWindow.h"
+#include "PagedTableModel.h"
+#include "Presentation.h"
+#include "SecurityEvent.h"
+#include "TableView.h"
+#include "TimelineWidget.h"
+#include "UiTestDatabase.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QClipboard>
+#include <QComboBox>
+#include <QDialog>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QStatusBar>
+#include <QTableView>
+#include <QTest>
+#include <QTimer>
+
+#include <functional>
+
+using namespace rotor;
+
+Q_DECLARE_METATYPE(rotor::Table)
+
+namespace {
+
+constexpr int timeout = 15000;
+
+// Acts on the next modal dialog once it is up (the dialog runs its own event loop, so the test cannot wait for it
+// in line), as KeePassXC's GUI tests do.
+void whenModal(const std::function<void(QDialog *)> &act)
+{
+    auto *timer = new QTimer;
+    timer->setInterval(20);
+    QObject::connect(timer, &QTimer::timeout, [timer, act]() {
+        auto *dialog = qobject_cast<QDialog *>(QApplication::activeModalWidget());
+        if (!dialog)
+            return;
+        timer->stop();
+        timer->deleteLater();
+        act(dialog);
+    });
+    timer->start();
+}
+
+void confirmWithReason(QDialog *dialog, const QString &reason)
+{
+    auto *reasonEdit = dialog->findChild<QComboBox *>(QStringLiteral("reasonEdit"));
+    auto *confirm = dialog->findChild<QPushButton *>(QStringLiteral("confirmButton"));
+    QVERIFY(reasonEdit && confirm);
+    QVERIFY(!confirm->isEnabled()); // no reason, no revocation
+    reasonEdit->setEditText(reason);
+    QVERIFY(confirm->isEnabled());
+    QTest::mouseClick(confirm, Qt::LeftButton);
+}
+
+void cancel(QDialog *dialog)
+{
+    auto *button = dialog->findChild<QPushButton *>(QStringLiteral("cancelButton"));
+    QVERIFY(button);
+    QTest::mouseClick(button, Qt::LeftButton);
+}
+
+} // namespace
+
+// The console as a person uses it: every list, its filter, detail pane and copy; the actions with their
+// confirmations (cancelled and confirmed); read-only mode; and a replay written by another connection arriving live.
+class TestConsole : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void init();
+    void cleanup();
+
+    void everyViewFilters_data();
+    void everyViewFilters();
+    void everyViewShowsDetail_data();
+    void everyViewShowsDetail();
+    void copyPutsRowsOnClipboard();
+    void timelineMarksReplay();
+    void eventLinksOpenSession();
+    void auditChainShown();
+    void statusBarSaysWhereAndHowMany();
+    void revokeSessionCancelThenConfirm();
+    void deactivateCancelThenConfirm();
+    void revokeUserSessions();
+    void readOnlyHidesEveryWrite();
+    void replayArrivesLive();
+
+private:
+    void openWindow(const ConnectionSpec &spec);
+    TableView *waitForView(Table table);
+    void selectFirstRow(TableView *view);
+
+    UiTestDatabase m_database;
+    std::unique_ptr<MainWindow> m_window;
+};
+
+void TestConsole::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true); // settings of a test never touch the user's
+    QApplication::setOrganizationName(QStringLiteral("RotorTests"));
+    QApplication::setApplicationName(QStringLiteral("tst_console"));
+    QString error;
+    QVERIFY2(m_database.create(300, &error), qPrintable(error));
+}
+
+void TestConsole::init()
+{
+    openWindow(m_database.spec());
+}
+
+void TestConsole::cleanup()
+{
+    m_window.reset();
+}
+
+void TestConsole::openWindow(const ConnectionSpec &spec)
+{
+    m_window = std::make_unique<MainWindow>();
+    m_window->show();
+    QSignalSpy opened(m_window.get(), &MainWindow::connectionOpened);
+    m_window->openConnection(spec);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->isConnected(), timeout);
+}
+
+TableView *TestConsole::waitForView(Table table)
+{
+    m_window->showView(table);
+    TableView *view = m_window->view(table);
+    if (view) {
+        // The callers check what they need; this only lets the first load finish.
+        (void)QTest::qWaitFor([view]() { return view->model()->totalCount() >= 0 && !view->model()->isLoading(); },
+                              timeout);
+    }
+    return view;
+}
+
+void TestConsole::selectFirstRow(TableView *view)
+{
+    QTRY_VERIFY_WITH_TIMEOUT(view->model()->rowCount() > 0 && view->model()->isRowLoaded(0), timeout);
+    view->tableView()->setFocus();
+    view->tableView()->selectRow(0);
+    QTRY_VERIFY_WITH_TIMEOUT(!view->currentRowValues().isEmpty(), timeout);
+}
+
+void TestConsole::everyViewFilters_data()
+{
+    QTest::addColumn<Table>("table");
+    QTest::addColumn<QString>("text");
+    QTest::newRow("users") << Table::Users << QStringLiteral("donald");
+    QTest::newRow("devices") << Table::Devices << QStringLiteral("donald");
+    QTest::newRow("sessions") << Table::Families << QStringLiteral("donald");
+    QTest::newRow("events") << Table::Events << QStringLiteral("replay");
+    QTest::newRow("audit") << Table::Audit << QStringLiteral("deactivate");
+}
+
+void TestConsole::everyViewFilters()
+{
+    QFETCH(Table, table);
+    QFETCH(QString, text);
+    TableView *view = waitForView(table);
+    QVERIFY(view);
+    const qint64 everything = view->model()->totalCount();
+    QCOMPARE(everything, m_database.count(view->model()->currentRequest()));
+
+    // Typed key by key, as a person would: the list narrows once typing pauses.
+    QTest::keyClicks(view->filterEdit(), text);
+    ListRequest expected = view->model()->currentRequest();
+    expected.text = text;
+    const qint64 narrowed = m_database.count(expected);
+    QVERIFY(narrowed > 0 && narrowed < everything);
+    QTRY_COMPARE_WITH_TIMEOUT(view->model()->totalCount(), narrowed, timeout);
+    QCOMPARE(view->model()->filter().text, text);
+    QTRY_VERIFY_WITH_TIMEOUT(view->model()->isRowLoaded(0), timeout);
+    QCOMPARE(view->model()->rowValues(0), m_database.list(expected).first());
+
+    view->filterEdit()->clear();
+    QTRY_COMPARE_WITH_TIMEOUT(view->model()->totalCount(), everything, timeout);
+}
+
+void TestConsole::everyViewShowsDetail_data()
+{
+    QTest::addColumn<Table>("table");
+    QTest::addColumn<int>("shownColumn"); // a value of the row that the pane must show
+    QTest::newRow("users") << Table::Users << int(column::UserEmail);
+    QTest::newRow("devices") << Table::Devices << int(column::DeviceName);
+    QTest::newRow("sessions") << Table::Families << int(column::FamilyUser);
+    QTest::newRow("events") << Table::Events << int(column::EventUser);
+    QTest::newRow("audit") << Table::Audit << int(column::AuditActor);
+}
+
+void TestConsole::everyViewShowsDetail()
+{
+    QFETCH(Table, table);
+    QFETCH(int, shownColumn);
+    TableView *view = waitForView(table);
+    QVERIFY(view && view->detailPane());
+    QVERIFY(view->detailPane()->headerText().isEmpty());
+    selectFirstRow(view);
+    const QVariantList row = view->currentRowValues();
+    QTRY_VERIFY_WITH_TIMEOUT(!view->detailPane()->headerText().isEmpty(), timeout);
+    QVERIFY2(view->detailPane()->headerText().contains(row.value(shownColumn).toString().toHtmlEscaped()),
+             qPrintable(view->detailPane()->headerText()));
+
+    if (table == Table::Users) {
+        auto *pane = qobject_cast<UserDetailPane *>(view->detailPane());
+        ListRequest devices;
+        devices.table = Table::Devices;
+        devices.userId = row.value(column::UserId).toLongLong();
+        ListRequest sessions = devices;
+        sessions.table = Table::Families;
+        QTRY_COMPARE_WITH_TIMEOUT(pane->devicesModel()->totalCount(), m_database.count(devices), timeout);
+        QTRY_COMPARE_WITH_TIMEOUT(pane->sessionsModel()->totalCount(), m_database.count(sessions), timeout);
+    } else if (table == Table::Devices) {
+        auto *pane = qobject_cast<DeviceDetailPane *>(view->detailPane());
+        ListRequest sessions;
+        sessions.table = Table::Families;
+        sessions.deviceId = row.value(column::DeviceId).toLongLong();
+        QTRY_COMPARE_WITH_TIMEOUT(pane->sessionsModel()->totalCount(), m_database.count(sessions), timeout);
+    } else if (table == Table::Families) {
+        auto *pane = qobject_cast<FamilyDetailPane *>(view->detailPane());
+        ListRequest tokens;
+        tokens.table = Table::Tokens;
+        tokens.familyId = row.value(column::FamilyId).toLongLong();
+        QTRY_VERIFY_WITH_TIMEOUT(pane->isChainLoaded(), timeout);
+        QCOMPARE(pane->timeline()->entryCount(TimelineWidget::EntryKind::Generation), int(m_database.count(tokens)));
+    }
+
+    // Moving on to another row moves the pane with it.
+    QTest::keyClick(view->tableView(), Qt::Key_Down);
+    QTRY_VERIFY_WITH_TIMEOUT(view->currentRow() == 1 && !view->currentRowValues().isEmpty(), timeout);
+    const QString next = view->currentRowValues().value(0).toString();
+    QTRY_VERIFY_WITH_TIMEOUT(view->detailPane()->headerText().contains(next), timeout);
+}
+
+void TestConsole::copyPutsRowsOnClipboard()
+{
+    TableView *view = waitForView(Table::Families);
+    selectFirstRow(view);
+    view->tableView()->selectionModel()->select(
+        QItemSelection(view->model()->index(0, 0), view->model()->index(2, view->model()->columnCount() - 1)),
+        QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    QApplication::clipboard()->clear();
+    QTest::keyClick(view->tableView(), Qt::Key_C, Qt::ControlModifier);
+    const QStringList lines = QApplication::clipboard()->text().split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 4);
+    QStringList titles;
+    for (int column = 0; column < view->model()->columnCount(); ++column)
+        titles << view->model()->headerData(column, Qt::Horizontal).toString();
+    QCOMPARE(lines.at(0), titles.join(QLatin1Char('\t')));
+    for (int row = 0; row < 3; ++row) {
+        const QStringList fields = lines.at(row + 1).split(QLatin1Char('\t'));
+        QCOMPARE(fields.size(), view->model()->columnCount());
+        QCOMPARE(fields.at(0), view->model()->index(row, 0).data().toString());
+        QCOMPARE(fields.at(view->model()->modelColumn(column::FamilyState)),
+                 Presentation::familyStateText(view->model()->value(row, column::FamilyState).toString()));
+    }
+}
+
+void TestConsole::timelineMarksReplay()
+{
+    ListRequest replays;
+    replays.table = Table::Events;
+    replays.kind = QLatin1String(event_kind::replayDetected);
+    replays.limit = 1;
+    const QList<QVariantList> events = m_database.list(replays);
+    QVERIFY(!events.isEmpty());
+    const qint64 familyId = events.first().value(column::EventFamily).toLongLong();
+    const int presented = events.first().value(column::EventPresentedGeneration).toInt();
+
+    waitForView(Table::Families);
+    m_window->openSession(familyId);
+    TableView *sessions = m_window->view(Table::Families);
+    QCOMPARE(m_window->currentView(), sessions);
+    QTRY_COMPARE_WITH_TIMEOUT(sessions->model()->totalCount(), qint64(1), timeout);
+    QTRY_COMPARE_WITH_TIMEOUT(sessions->currentRowValues().value(column::FamilyId).toLongLong(), familyId, timeout);
+    auto *pane = qobject_cast<FamilyDetailPane *>(sessions->detailPane());
+    QTRY_VERIFY_WITH_TIMEOUT(pane->isChainLoaded(), timeout);
+    QCOMPARE(pane->timeline()->entryCount(TimelineWidget::EntryKind::Replay), 1);
+    QCOMPARE(pane->timeline()->struckGenerations(), QList<int> {presented});
+    // The replay says where it came from, and where the stolen generation was first used.
+    QListWidgetItem *marker = nullptr;
+    for (int i = 0; i < pane->timeline()->count(); ++i) {
+        if (pane->timeline()->item(i)->data(TimelineWidget::KindRole).toInt() == int(TimelineWidget::EntryKind::Replay))
+            marker = pane->timeline()->item(i);
+    }
+    QVERIFY(marker);
+    const QString detail = marker->data(TimelineWidget::DetailRole).toStringList().join(QLatin1Char('\n'));
+    QVERIFY2(detail.contains(events.first().value(column::EventIp).toString()), qPrintable(detail));
+    QVERIFY2(detail.contains(events.first().value(column::EventOriginalIp).toString()), qPrintable(detail));
+}
+
+void TestConsole::eventLinksOpenSession()
+{
+    TableView *events = waitForView(Table::Events);
+    QTest::keyClicks(events->filterEdit(), QStringLiteral("replay"));
+    QTRY_VERIFY_WITH_TIMEOUT(events->model()->filter().text == QLatin1String("replay") && !events->model()->isLoading(),
+                             timeout);
+    selectFirstRow(events);
+    const qint64 familyId = events->currentRowValues().value(column::EventFamily).toLongLong();
+    QVERIFY(familyId > 0);
+    auto *header = events->detailPane()->findChild<QLabel *>(QStringLiteral("detailHeader"));
+    QVERIFY(header);
+    const QString link = QStringLiteral("rotor-session:%1").arg(familyId);
+    QVERIFY(header->text().contains(link));
+    emit header->linkActivated(link);
+    TableView *sessions = m_window->view(Table::Families);
+    QCOMPARE(m_window->currentView(), sessions);
+    QTRY_COMPARE_WITH_TIMEOUT(sessions->currentRowValues().value(column::FamilyId).toLongLong(), familyId, timeout);
+}
+
+void TestConsole::auditChainShown()
+{
+    waitForView(Table::Audit);
+    ListRequest all;
+    all.table = Table::Audit;
+    const qint64 entries = m_database.count(all);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->auditBannerText().contains(QStringLiteral("intact")), timeout);
+    QVERIFY2(m_window->auditBannerText().contains(Presentation::formatCount(entries)),
+             qPrintable(m_window->auditBannerText()));
+}
+
+void TestConsole::statusBarSaysWhereAndHowMany()
+{
+    TableView *sessions = waitForView(Table::Families);
+    auto *count = m_window->findChild<QLabel *>(QStringLiteral("countLabel"));
+    auto *backend = m_window->findChild<QLabel *>(QStringLiteral("backendLabel"));
+    auto *readOnly = m_window->findChild<QLabel *>(QStringLiteral("readOnlyLabel"));
+    QTRY_COMPARE_WITH_TIMEOUT(count->text(),
+                              Presentation::rowCountText(Table::Families, sessions->model()->totalCount()), timeout);
+    QVERIFY(backend->text().contains(m_database.spec().displayName()));
+    QVERIFY(readOnly->isHidden());
+}
+
+void TestConsole::revokeSessionCancelThenConfirm()
+{
+    TableView *sessions = waitForView(Table::Families);
+    sessions->stateCombo()->setCurrentIndex(sessions->stateCombo()->findData(QStringLiteral("active")));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        sessions->model()->filter().state == QLatin1String("active") && !sessions->model()->isLoading(), timeout);
+    const qint64 activeBefore = sessions->model()->totalCount();
+    selectFirstRow(sessions);
+    const qint64 familyId = sessions->currentRowValues().value(column::FamilyId).toLongLong();
+    auto *revoke = m_window->findChild<QAction *>(QStringLiteral("revokeSessionAction"));
+    QVERIFY(revoke->isVisible() && revoke->isEnabled());
+
+    ListRequest theFamily;
+    theFamily.table = Table::Families;
+    theFamily.familyId = familyId;
+
+    // Cancel: nothing changes.
+    whenModal([](QDialog *dialog) { cancel(dialog); });
+    QTest::keyClick(sessions->tableView(), Qt::Key_Delete);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->statusBar()->currentMessage().contains(QStringLiteral("Nothing")), timeout);
+    QCOMPARE(m_database.list(theFamily).first().value(column::FamilyState).toString(), QStringLiteral("active"));
+
+    // Confirm with a reason: revoked, audited, and the list shows it at once.
+    QSignalSpy finished(m_window.get(), &MainWindow::actionFinished);
+    whenModal([](QDialog *dialog) { confirmWithReason(dialog, QStringLiteral("lost phone")); });
+    revoke->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, timeout);
+    QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(1).toString()));
+    QCOMPARE(m_database.list(theFamily).first().value(column::FamilyState).toString(), QStringLiteral("revoked"));
+    QTRY_COMPARE_WITH_TIMEOUT(sessions->model()->totalCount(), activeBefore - 1, timeout);
+    ListRequest audit;
+    audit.table = Table::Audit;
+    audit.sortColumn = column::AuditId;
+    audit.descending = true;
+    audit.limit = 1;
+    QCOMPARE(m_database.list(audit).first().value(column::AuditReason).toString(), QStringLiteral("lost phone"));
+}
+
+void TestConsole::deactivateCancelThenConfirm()
+{
+    TableView *users = waitForView(Table::Users);
+    users->stateCombo()->setCurrentIndex(users->stateCombo()->findData(QStringLiteral("active")));
+    QTRY_VERIFY_WITH_TIMEOUT(users->model()->filter().state == QLatin1String("active") && !users->model()->isLoading(),
+                             timeout);
+    selectFirstRow(users);
+    const QString email = users->currentRowValues().value(column::UserEmail).toString();
+    auto *deactivate = m_window->findChild<QAction *>(QStringLiteral("deactivateAction"));
+    auto *reactivate = m_window->findChild<QAction *>(QStringLiteral("reactivateAction"));
+    QTRY_VERIFY_WITH_TIMEOUT(deactivate->isVisible() && deactivate->isEnabled(), timeout);
+    QVERIFY(!reactivate->isVisible());
+
+    whenModal([](QDialog *dialog) { cancel(dialog); });
+    deactivate->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->statusBar()->currentMessage().contains(QStringLiteral("Nothing")), timeout);
+    UserRef user;
+    QString error;
+    QVERIFY(m_database.catalog().findUser(email, &user, &error));
+    QVERIFY(user.active);
+
+    QSignalSpy finished(m_window.get(), &MainWindow::actionFinished);
+    whenModal([](QDialog *dialog) { confirmWithReason(dialog, QStringLiteral("left the company")); });
+    deactivate->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, timeout);
+    QVERIFY(m_database.catalog().findUser(email, &user, &error));
+    QVERIFY(!user.active);
+    // The active-only list drops the user at once.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        users->model()->isRowLoaded(0) && users->model()->value(0, column::UserEmail).toString() != email, timeout);
+
+    // And back, through the inactive list.
+    users->stateCombo()->setCurrentIndex(users->stateCombo()->findData(QStringLiteral("inactive")));
+    users->filterEdit()->setText(email);
+    users->applyFilterNow();
+    QTRY_VERIFY_WITH_TIMEOUT(users->model()->totalCount() == 1 && users->model()->isRowLoaded(0), timeout);
+    selectFirstRow(users);
+    QTRY_VERIFY_WITH_TIMEOUT(reactivate->isVisible() && reactivate->isEnabled(), timeout);
+    whenModal([](QDialog *dialog) { confirmWithReason(dialog, QStringLiteral("back")); });
+    reactivate->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 2, timeout);
+    QVERIFY(m_database.catalog().findUser(email, &user, &error));
+    QVERIFY(user.active);
+}
+
+void TestConsole::revokeUserSessions()
+{
+    TableView *users = waitForView(Table::Users);
+    // A user with live sessions.
+    users->model()->sort(users->model()->modelColumn(column::UserLiveSessions), Qt::DescendingOrder);
+    QTRY_VERIFY_WITH_TIMEOUT(!users->model()->isLoading() && users->model()->isRowLoaded(0), timeout);
+    selectFirstRow(users);
+    const qint64 userId = users->currentRowValues().value(column::UserId).toLongLong();
+    QVERIFY(users->currentRowValues().value(column::UserLiveSessions).toLongLong() > 0);
+
+    QSignalSpy finished(m_window.get(), &MainWindow::actionFinished);
+    whenModal([](QDialog *dialog) { confirmWithReason(dialog, QStringLiteral("account compromised")); });
+    m_window->findChild<QAction *>(QStringLiteral("revokeUserAction"))->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, timeout);
+    QVERIFY(finished.first().at(0).toBool());
+    ListRequest live;
+    live.table = Table::Families;
+    live.userId = userId;
+    live.state = QStringLiteral("active");
+    QCOMPARE(m_database.count(live), qint64(0));
+    // The row shows it without a manual refresh.
+    QTRY_VERIFY_WITH_TIMEOUT(users->currentRowValues().value(column::UserLiveSessions).toLongLong() == 0
+                                 || users->model()->value(0, column::UserId).toLongLong() != userId,
+                             timeout);
+}
+
+void TestConsole::readOnlyHidesEveryWrite()
+{
+    openWindow(m_database.readOnlySpec());
+    auto *readOnly = m_window->findChild<QLabel *>(QStringLiteral("readOnlyLabel"));
+    QVERIFY(readOnly->isVisible());
+    const QStringList writing {QStringLiteral("revokeSessionAction"), QStringLiteral("revokeUserAction"),
+                               QStringLiteral("deactivateAction"), QStringLiteral("reactivateAction")};
+    for (Table table : {Table::Users, Table::Devices, Table::Families, Table::Events, Table::Audit}) {
+        TableView *view = waitForView(table);
+        selectFirstRow(view);
+        for (const QString &name : writing) {
+            auto *action = m_window->findChild<QAction *>(name);
+            QVERIFY2(!action->isVisible() && !action->isEnabled(), qPrintable(name));
+        }
+    }
+    // Even a shortcut that reached the action would do nothing: no dialog, no change.
+    TableView *sessions = waitForView(Table::Families);
+    selectFirstRow(sessions);
+    QSignalSpy finished(m_window.get(), &MainWindow::actionFinished);
+    m_window->findChild<QAction *>(QStringLiteral("revokeSessionAction"))->trigger();
+    QTest::keyClick(sessions->tableView(), Qt::Key_Delete);
+    QVERIFY(!QApplication::activeModalWidget());
+    QCOMPARE(finished.count(), 0);
+}
+
+void TestConsole::replayArrivesLive()
+{
+    TableView *events = waitForView(Table::Events);
+    const qint64 before = events->model()->totalCount();
+    m_window->showView(Table::Users);
+    QCOMPARE(m_window->unseenEventCount(), 0);
+
+    // Another program (an auth server, rotorctl) records a replay on its own connection.
+    ListRequest families;
+    families.table = Table::Families;
+    families.limit = 1;
+    const QVariantList family = m_database.list(families).first();
+    SecurityEvent event;
+    event.kind = QLatin1String(event_kind::replayDetected);
+    event.occurredAt = QDateTime::currentMSecsSinceEpoch();
+    event.userId = family.value(column::FamilyUserId).toLongLong();
+    event.familyId = family.value(column::FamilyId).toLongLong();
+    event.presentedGeneration = 1;
+    event.currentGeneration = 2;
+    event.ip = QStringLiteral("203.0.113.66");
+    event.userAgent = QStringLiteral("curl/8.0");
+    QString error;
+    Database &db = m_database.db();
+    QVERIFY2(db.transact(
+                 [&](QString *stepError) {
+                     return store::recordEvent(db, event, nullptr, stepError) ? Database::Step::Commit
+                                                                              : Database::Step::Abort;
+                 },
+                 &error),
+             qPrintable(error));
+
+    QTRY_COMPARE_WITH_TIMEOUT(events->model()->totalCount(), before + 1, timeout);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->unseenEventCount(), 1, timeout);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_window->isAlertVisible() && m_window->alertText().contains(QStringLiteral("203.0.113.66")), timeout);
+    QVERIFY(!QApplication::activeModalWidget()); // an alert, never a blocking box
+    QTRY_VERIFY_WITH_TIMEOUT(
+        events->model()->isRowLoaded(0) && events->model()->value(0, column::EventIp).toString() == event.ip, timeout);
+
+    m_window->showView(Table::Events);
+    QCOMPARE(m_window->unseenEventCount(), 0);
+    QVERIFY(!m_window->isAlertVisible());
+}
+
+QTEST_MAIN(TestConsole)
+#include "tst_console.moc"

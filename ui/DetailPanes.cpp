@@ -1,0 +1,378 @@
+#include "DetailPanes.h"
+
+#include "Clock.h"
+#include "DatabaseWorker.h"
+#include "PagedTableModel.h"
+#include "Presentation.h"
+#include "TimelineWidget.h"
+
+#include <QHeaderView>
+#include <QLabel>
+#include <QTableView>
+#include <QUrl>
+#include <QVBoxLayout>
+
+namespace rotor {
+
+namespace {
+QString userScheme()
+{
+    return QStringLiteral("rotor-user");
+}
+QString sessionScheme()
+{
+    return QStringLiteral("rotor-session");
+}
+} // namespace
+
+DetailPane::DetailPane(QWidget *parent)
+    : QWidget(parent)
+{
+    setObjectName(QStringLiteral("detailPane"));
+    setMinimumWidth(260);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(8, 6, 6, 6);
+    m_placeholder = new QLabel(tr("Select a row to see its details."));
+    m_placeholder->setAlignment(Qt::AlignCenter);
+    m_placeholder->setWordWrap(true);
+    m_placeholder->setEnabled(false);
+    layout->addWidget(m_placeholder);
+    m_header = new QLabel;
+    m_header->setObjectName(QStringLiteral("detailHeader"));
+    m_header->setWordWrap(true);
+    m_header->setTextFormat(Qt::RichText);
+    m_header->setTextInteractionFlags(Qt::TextBrowserInteraction);
+    m_header->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+    m_header->hide();
+    connect(m_header, &QLabel::linkActivated, this, &DetailPane::followLink);
+    layout->addWidget(m_header);
+}
+
+void DetailPane::clear()
+{
+    m_header->clear();
+    m_header->hide();
+    for (QWidget *widget : std::as_const(m_related))
+        widget->hide();
+    m_placeholder->show();
+}
+
+QString DetailPane::headerText() const
+{
+    return m_header->isVisible() || !m_header->text().isEmpty() ? m_header->text() : QString();
+}
+
+void DetailPane::setHeader(const QString &html)
+{
+    m_placeholder->hide();
+    m_header->setText(html);
+    m_header->show();
+    for (QWidget *widget : std::as_const(m_related))
+        widget->show();
+}
+
+QString DetailPane::fieldsHtml(const QString &title, const QList<QPair<QString, QString>> &fields)
+{
+    QString html = QStringLiteral("<h3>%1</h3><table cellspacing='0' cellpadding='2'>").arg(title);
+    for (const auto &[name, value] : fields)
+        html += QStringLiteral("<tr><td style='color:palette(mid); padding-right:10px'>%1</td><td>%2</td></tr>")
+                    .arg(name.toHtmlEscaped(), value.isEmpty() ? QStringLiteral("\u2014") : value);
+    return html + QStringLiteral("</table>");
+}
+
+QString DetailPane::userLink(qint64 userId, const QString &email)
+{
+    if (userId <= 0)
+        return email.toHtmlEscaped();
+    QUrl url;
+    url.setScheme(userScheme());
+    url.setPath(QString::number(userId));
+    url.setQuery(QStringLiteral("email=") + QString::fromLatin1(QUrl::toPercentEncoding(email)));
+    return QStringLiteral("<a href=\"%1\">%2</a>").arg(url.toString().toHtmlEscaped(), email.toHtmlEscaped());
+}
+
+QString DetailPane::sessionLink(qint64 familyId)
+{
+    if (familyId <= 0)
+        return QString();
+    return QStringLiteral("<a href=\"%1:%2\">%3</a>")
+        .arg(sessionScheme())
+        .arg(familyId)
+        .arg(tr("session %1").arg(familyId));
+}
+
+void DetailPane::followLink(const QString &link)
+{
+    const QUrl url(link);
+    bool ok = false;
+    const qint64 id = url.path().toLongLong(&ok);
+    if (!ok)
+        return;
+    if (url.scheme() == userScheme()) {
+        const QString query = url.query(QUrl::FullyDecoded);
+        emit openUser(id, query.section(QLatin1Char('='), 1));
+    } else if (url.scheme() == sessionScheme()) {
+        emit openSession(id);
+    }
+}
+
+QTableView *DetailPane::addRelatedTable(const QString &title, PagedTableModel *model)
+{
+    auto *label = new QLabel(QStringLiteral("<b>%1</b>").arg(title.toHtmlEscaped()));
+    auto *view = new QTableView;
+    view->setModel(model);
+    view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    view->setSelectionMode(QAbstractItemView::SingleSelection);
+    view->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    view->verticalHeader()->setVisible(false);
+    view->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 6);
+    view->horizontalHeader()->setDefaultSectionSize(110);
+    view->horizontalHeader()->setStretchLastSection(true);
+    view->setAlternatingRowColors(true);
+    view->horizontalHeader()->setSortIndicator(0, model->sortOrder());
+    view->setSortingEnabled(true);
+    layout()->addWidget(label);
+    layout()->addWidget(view);
+    m_related << label << view;
+    label->hide();
+    view->hide();
+    connect(view, &QAbstractItemView::activated, this, [this, model](const QModelIndex &index) {
+        const QVariantList row = model->rowValues(index.row());
+        if (row.isEmpty())
+            return;
+        if (model->table() == Table::Families)
+            emit openSession(row.value(column::FamilyId).toLongLong());
+        else if (model->table() == Table::Devices)
+            emit openDevice(row.value(column::DeviceId).toLongLong(), row.value(column::DeviceName).toString());
+    });
+    return view;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+UserDetailPane::UserDetailPane(DatabaseWorker *worker, QWidget *parent)
+    : DetailPane(parent)
+    , m_devices(new PagedTableModel(Table::Devices, worker, worker, this))
+    , m_sessions(new PagedTableModel(Table::Families, worker, worker, this))
+{
+    addRelatedTable(tr("Devices"), m_devices)->setObjectName(QStringLiteral("userDevices"));
+    addRelatedTable(tr("Sessions"), m_sessions)->setObjectName(QStringLiteral("userSessions"));
+}
+
+void UserDetailPane::showRow(const QVariantList &row)
+{
+    const qint64 userId = row.value(column::UserId).toLongLong();
+    const bool active = row.value(column::UserActive).toBool();
+    setHeader(
+        fieldsHtml(row.value(column::UserEmail).toString().toHtmlEscaped(),
+                   {{tr("Name"), row.value(column::UserName).toString().toHtmlEscaped()},
+                    {tr("Status"), active ? tr("active") : QStringLiteral("<b>%1</b>").arg(tr("inactive"))},
+                    {tr("Created"), Presentation::formatTime(row.value(column::UserCreatedAt).toLongLong())},
+                    {tr("Token version"), row.value(column::UserTokenVersion).toString()},
+                    {tr("Live sessions"), Presentation::formatCount(row.value(column::UserLiveSessions).toLongLong())},
+                    {tr("User ID"), QString::number(userId)}}));
+    ListRequest scope;
+    scope.userId = userId;
+    m_devices->setFilter(scope);
+    m_sessions->setFilter(scope);
+}
+
+void UserDetailPane::clear()
+{
+    DetailPane::clear();
+    m_devices->clear();
+    m_sessions->clear();
+}
+
+void UserDetailPane::reload()
+{
+    if (m_devices->filter().userId <= 0)
+        return;
+    m_devices->refresh();
+    m_sessions->refresh();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+DeviceDetailPane::DeviceDetailPane(DatabaseWorker *worker, QWidget *parent)
+    : DetailPane(parent)
+    , m_sessions(new PagedTableModel(Table::Families, worker, worker, this))
+{
+    addRelatedTable(tr("Sessions on this device"), m_sessions)->setObjectName(QStringLiteral("deviceSessions"));
+}
+
+void DeviceDetailPane::showRow(const QVariantList &row)
+{
+    const qint64 deviceId = row.value(column::DeviceId).toLongLong();
+    setHeader(fieldsHtml(
+        row.value(column::DeviceName).toString().toHtmlEscaped(),
+        {{tr("User"), userLink(row.value(column::DeviceUserId).toLongLong(), row.value(column::DeviceUser).toString())},
+         {tr("Device key"), row.value(column::DeviceKey).toString().toHtmlEscaped()},
+         {tr("User agent"), row.value(column::DeviceUserAgent).toString().toHtmlEscaped()},
+         {tr("First seen"), Presentation::formatTime(row.value(column::DeviceFirstSeen).toLongLong())},
+         {tr("Last seen"), Presentation::formatTime(row.value(column::DeviceLastSeen).toLongLong())},
+         {tr("Last IP"), row.value(column::DeviceLastIp).toString().toHtmlEscaped()},
+         {tr("Device ID"), QString::number(deviceId)}}));
+    ListRequest scope;
+    scope.deviceId = deviceId;
+    m_sessions->setFilter(scope);
+}
+
+void DeviceDetailPane::clear()
+{
+    DetailPane::clear();
+    m_sessions->clear();
+}
+
+void DeviceDetailPane::reload()
+{
+    if (m_sessions->filter().deviceId <= 0)
+        return;
+    m_sessions->refresh();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+FamilyDetailPane::FamilyDetailPane(DatabaseWorker *worker, QWidget *parent)
+    : DetailPane(parent)
+    , m_worker(worker)
+    , m_timeline(new TimelineWidget)
+    , m_chainStatus(new QLabel)
+{
+    layout()->addWidget(new QLabel(QStringLiteral("<b>%1</b>").arg(tr("Chain of refresh tokens").toHtmlEscaped())));
+    layout()->addWidget(m_chainStatus);
+    layout()->addWidget(m_timeline);
+    static_cast<QVBoxLayout *>(layout())->setStretchFactor(m_timeline, 1);
+    m_chainStatus->hide();
+}
+
+void FamilyDetailPane::showRow(const QVariantList &row)
+{
+    m_familyId = row.value(column::FamilyId).toLongLong();
+    const QString state = row.value(column::FamilyState).toString();
+    QList<QPair<QString, QString>> fields {
+        {tr("User"), userLink(row.value(column::FamilyUserId).toLongLong(), row.value(column::FamilyUser).toString())},
+        {tr("Device"), row.value(column::FamilyDevice).toString().toHtmlEscaped()},
+        {tr("State"), Presentation::familyStateText(state)},
+        {tr("Generation"), row.value(column::FamilyGeneration).toString()},
+        {tr("Signed in"), Presentation::formatTime(row.value(column::FamilyCreatedAt).toLongLong())},
+        {tr("Last used"), Presentation::formatTime(row.value(column::FamilyLastUsed).toLongLong())},
+        {tr("Expires"), Presentation::formatTime(row.value(column::FamilyExpiresAt).toLongLong())}};
+    if (!row.value(column::FamilyRevokedAt).isNull()) {
+        fields.append({tr("Revoked"), Presentation::formatTime(row.value(column::FamilyRevokedAt).toLongLong())});
+        fields.append(
+            {tr("Reason"),
+             Presentation::revokeReasonText(row.value(column::FamilyRevokeReason).toString()).toHtmlEscaped()});
+        fields.append({tr("Revoked by"), row.value(column::FamilyRevokedBy).toString().toHtmlEscaped()});
+    }
+    setHeader(fieldsHtml(tr("Session %1").arg(m_familyId), fields));
+    loadChain();
+}
+
+void FamilyDetailPane::clear()
+{
+    DetailPane::clear();
+    ++m_serial;
+    m_familyId = 0;
+    m_loadedFamily = 0;
+    m_timeline->clear();
+}
+
+void FamilyDetailPane::reload()
+{
+    if (m_familyId > 0)
+        loadChain();
+}
+
+void FamilyDetailPane::loadChain()
+{
+    const quint64 serial = ++m_serial;
+    const qint64 familyId = m_familyId;
+    m_loadedFamily = 0;
+    m_chainStatus->setText(tr("Loading\u2026"));
+    m_chainStatus->show();
+    m_worker->run<Chain>(
+        this,
+        [serial, familyId](Database &db) {
+            Chain chain;
+            chain.serial = serial;
+            chain.familyId = familyId;
+            SystemClock clock;
+            Catalog catalog(db, clock);
+            ListRequest tokens;
+            tokens.table = Table::Tokens;
+            tokens.familyId = familyId;
+            tokens.sortColumn = column::TokenGeneration;
+            tokens.limit = -1;
+            ListRequest events;
+            events.table = Table::Events;
+            events.familyId = familyId;
+            events.sortColumn = column::EventId;
+            events.limit = -1;
+            if (catalog.list(tokens, &chain.tokens, &chain.error))
+                catalog.list(events, &chain.events, &chain.error);
+            return chain;
+        },
+        [this](const Chain &chain) {
+            if (chain.serial != m_serial)
+                return;
+            if (!chain.error.isEmpty()) {
+                m_chainStatus->setText(tr("Could not load the chain: %1").arg(chain.error));
+                return;
+            }
+            m_chainStatus->hide();
+            m_timeline->setChain(chain.tokens, chain.events);
+            m_loadedFamily = chain.familyId;
+        });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+EventDetailPane::EventDetailPane(QWidget *parent)
+    : DetailPane(parent)
+{
+    static_cast<QVBoxLayout *>(layout())->addStretch();
+}
+
+void EventDetailPane::showRow(const QVariantList &row)
+{
+    const QString kind = row.value(column::EventKind).toString();
+    const auto text = [&](int column) { return row.value(column).toString().toHtmlEscaped(); };
+    const qint64 familyId = row.value(column::EventFamily).toLongLong();
+    setHeader(fieldsHtml(
+        Presentation::eventKindText(kind).toHtmlEscaped(),
+        {{tr("Time"), Presentation::formatLongTime(row.value(column::EventTime).toLongLong()).toHtmlEscaped()},
+         {tr("User"), userLink(row.value(column::EventUserId).toLongLong(), row.value(column::EventUser).toString())},
+         {tr("Session"), sessionLink(familyId)},
+         {tr("Presented generation"), text(column::EventPresentedGeneration)},
+         {tr("Current generation"), text(column::EventCurrentGeneration)},
+         {tr("IP"), text(column::EventIp)},
+         {tr("User agent"), text(column::EventUserAgent)},
+         {tr("Device key"), text(column::EventDeviceKey)},
+         {tr("Original IP"), text(column::EventOriginalIp)},
+         {tr("Original user agent"), text(column::EventOriginalUserAgent)},
+         {tr("Detail"), text(column::EventDetail)},
+         {tr("Event ID"), text(column::EventId)}}));
+}
+
+AuditDetailPane::AuditDetailPane(QWidget *parent)
+    : DetailPane(parent)
+{
+    static_cast<QVBoxLayout *>(layout())->addStretch();
+}
+
+void AuditDetailPane::showRow(const QVariantList &row)
+{
+    const auto text = [&](int column) { return row.value(column).toString().toHtmlEscaped(); };
+    setHeader(fieldsHtml(tr("Audit entry %1").arg(row.value(column::AuditId).toLongLong()),
+                         {{tr("Time"), Presentation::formatLongTime(row.value(column::AuditTime).toLongLong())},
+                          {tr("Operator"), text(column::AuditActor)},
+                          {tr("From"), text(column::AuditOrigin)},
+                          {tr("Action"), text(column::AuditAction)},
+                          {tr("Target"), text(column::AuditTarget)},
+                          {tr("Reason"), text(column::AuditReason)},
+                          {tr("Entry hash"), QStringLiteral("<code>%1</code>").arg(text(column::AuditHash))}}));
+}
+
+} // namespace rotor

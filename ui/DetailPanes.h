@@ -1,0 +1,134 @@
+#pragma once
+
+#include "Catalog.h"
+
+#include <QWidget>
+
+class QLabel;
+class QTableView;
+
+namespace rotor {
+
+class DatabaseWorker;
+class PagedTableModel;
+class TimelineWidget;
+
+// The right-hand side of a list: everything about the current row. What it loads beyond the row itself is loaded
+// on the detail worker; links to a user or a session ask the window to go there.
+class DetailPane : public QWidget
+{
+    Q_OBJECT
+
+public:
+    explicit DetailPane(QWidget *parent = nullptr);
+
+    virtual void showRow(const QVariantList &row) = 0;
+    virtual void clear();
+    // Reloads what the pane fetched itself (after a change elsewhere).
+    virtual void reload() { }
+    QString headerText() const;
+
+signals:
+    void openUser(qint64 userId, const QString &email);
+    void openSession(qint64 familyId);
+    void openDevice(qint64 deviceId, const QString &name);
+
+protected:
+    // A titled table of fields as rich text; values are escaped, links are kept.
+    static QString fieldsHtml(const QString &title, const QList<QPair<QString, QString>> &fields);
+    static QString userLink(qint64 userId, const QString &email);
+    static QString sessionLink(qint64 familyId);
+    void setHeader(const QString &html);
+    // A small read-only table of related rows, opened on double-click.
+    QTableView *addRelatedTable(const QString &title, PagedTableModel *model);
+
+    QLabel *m_header = nullptr;
+    QLabel *m_placeholder = nullptr;
+
+private:
+    QList<QWidget *> m_related; // shown only while a row is shown
+    void followLink(const QString &link);
+};
+
+class UserDetailPane : public DetailPane
+{
+    Q_OBJECT
+
+public:
+    explicit UserDetailPane(DatabaseWorker *worker, QWidget *parent = nullptr);
+    void showRow(const QVariantList &row) override;
+    void clear() override;
+    void reload() override;
+    PagedTableModel *devicesModel() const { return m_devices; }
+    PagedTableModel *sessionsModel() const { return m_sessions; }
+
+private:
+    PagedTableModel *m_devices;
+    PagedTableModel *m_sessions;
+};
+
+class DeviceDetailPane : public DetailPane
+{
+    Q_OBJECT
+
+public:
+    explicit DeviceDetailPane(DatabaseWorker *worker, QWidget *parent = nullptr);
+    void showRow(const QVariantList &row) override;
+    void clear() override;
+    void reload() override;
+    PagedTableModel *sessionsModel() const { return m_sessions; }
+
+private:
+    PagedTableModel *m_sessions;
+};
+
+class FamilyDetailPane : public DetailPane
+{
+    Q_OBJECT
+
+public:
+    explicit FamilyDetailPane(DatabaseWorker *worker, QWidget *parent = nullptr);
+    void showRow(const QVariantList &row) override;
+    void clear() override;
+    void reload() override;
+    TimelineWidget *timeline() const { return m_timeline; }
+    bool isChainLoaded() const { return m_loadedFamily == m_familyId && m_familyId > 0; }
+
+private:
+    struct Chain
+    {
+        quint64 serial = 0;
+        qint64 familyId = 0;
+        QList<QVariantList> tokens;
+        QList<QVariantList> events;
+        QString error;
+    };
+    void loadChain();
+
+    DatabaseWorker *m_worker;
+    TimelineWidget *m_timeline;
+    QLabel *m_chainStatus;
+    qint64 m_familyId = 0;
+    qint64 m_loadedFamily = 0;
+    quint64 m_serial = 0; // answers to an older selection are dropped
+};
+
+class EventDetailPane : public DetailPane
+{
+    Q_OBJECT
+
+public:
+    explicit EventDetailPane(QWidget *parent = nullptr);
+    void showRow(const QVariantList &row) override;
+};
+
+class AuditDetailPane : public DetailPane
+{
+    Q_OBJECT
+
+public:
+    explicit AuditDetailPane(QWidget *parent = nullptr);
+    void showRow(const QVariantList &row) override;
+};
+
+} // namespace rotor

@@ -1,0 +1,147 @@
+#pragma once
+
+#include "Catalog.h"
+#include "ConnectionSpec.h"
+
+#include <QMainWindow>
+
+#include <functional>
+#include <memory>
+
+class QAction;
+class QActionGroup;
+class QFrame;
+class QLabel;
+class QListWidget;
+class QStackedWidget;
+class QPushButton;
+
+namespace rotor {
+
+class ChangeFeed;
+class Database;
+class DatabaseWorker;
+class TableView;
+
+// The console: navigation on the left (Users, Devices, Sessions, Security events, Audit log), the current list with
+// its detail pane, menus, a status bar and a live alert. All database work runs on workers: one pair per list
+// (pages, counts), one for detail panes, one for actions, and the change feed's own.
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+
+public:
+    static constexpr int viewCount = 5;
+
+    explicit MainWindow(QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    // Opens the database on a worker; the lists appear once it opened. A failure is explained in the window.
+    void openConnection(const ConnectionSpec &spec);
+    bool isConnected() const;
+    const ConnectionSpec &connectionSpec() const { return m_spec; }
+
+    TableView *view(Table table) const;
+    TableView *currentView() const;
+    void showView(Table table);
+    // Security events that arrived since the events list was last looked at.
+    int unseenEventCount() const { return m_unseenEvents; }
+    bool isAlertVisible() const;
+    QString alertText() const;
+    QString auditBannerText() const;
+
+    // Goes to the Users list showing only this user, selected.
+    void openUser(qint64 userId, const QString &email);
+    // Goes to the Sessions list showing only this session, selected.
+    void openSession(qint64 familyId);
+    void openDevice(qint64 deviceId, const QString &name);
+
+    void refreshAll();
+
+signals:
+    void connectionOpened();
+    void connectionFailed(const QString &error);
+    // A write finished (ok or not) and the lists were asked to reload.
+    void actionFinished(bool ok, const QString &message);
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    struct Connection;
+    struct UserTarget
+    {
+        qint64 id = 0;
+        QString email;
+        int active = -1; // -1: not known in this list
+    };
+    struct FamilyTarget
+    {
+        qint64 id = 0;
+        QString email;
+        QString state; // empty: not known in this list
+    };
+
+    void buildActions();
+    void buildMenus();
+    void buildCentral();
+    void buildStatusBar();
+    void closeConnection();
+    void onConnected();
+    void showMessagePage(const QString &message);
+    void buildViews();
+    void startChangeFeed(qint64 lastSeenEventId);
+    void onEventsArrived(qint64 newestEventId, int count);
+    void onNavigationChanged(int index);
+    void updateActions();
+    void updateStatus();
+    void updateBadge();
+    void verifyAudit();
+    void showAlert(const QString &text);
+
+    UserTarget userTarget() const;
+    FamilyTarget familyTarget() const;
+    void connectDialog();
+    void exportCurrent();
+    void revokeSession();
+    void revokeUserSessions();
+    void setUserActive(bool active);
+    // Runs an administrative write on the action worker, then reloads every list.
+    void runWrite(const QString &doneMessage, std::function<bool(Database &, QString *)> write);
+    void about();
+
+    ConnectionSpec m_spec;
+    std::unique_ptr<Connection> m_connection;
+    int m_unseenEvents = 0;
+    qint64 m_lastSeenEventId = 0;
+    bool m_actionRunning = false;
+
+    QListWidget *m_navigation = nullptr;
+    QStackedWidget *m_stack = nullptr;
+    QWidget *m_messagePage = nullptr;
+    QLabel *m_messageLabel = nullptr;
+    QFrame *m_alertBar = nullptr;
+    QLabel *m_alertLabel = nullptr;
+    QLabel *m_auditBanner = nullptr;
+    QLabel *m_backendLabel = nullptr;
+    QLabel *m_readOnlyLabel = nullptr;
+    QLabel *m_countLabel = nullptr;
+    QLabel *m_updatedLabel = nullptr;
+
+    QAction *m_connectAction = nullptr;
+    QAction *m_exportAction = nullptr;
+    QAction *m_quitAction = nullptr;
+    QActionGroup *m_viewGroup = nullptr;
+    QList<QAction *> m_viewActions;
+    QAction *m_refreshAction = nullptr;
+    QAction *m_findAction = nullptr;
+    QAction *m_revokeSessionAction = nullptr;
+    QAction *m_revokeUserAction = nullptr;
+    QAction *m_deactivateAction = nullptr;
+    QAction *m_reactivateAction = nullptr;
+    QAction *m_openUserAction = nullptr;
+    QAction *m_openSessionAction = nullptr;
+    QAction *m_aboutAction = nullptr;
+};
+
+} // namespace rotor

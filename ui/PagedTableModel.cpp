@@ -1,0 +1,393 @@
+#include "PagedTableModel.h"
+
+#include "Clock.h"
+#include "DatabaseWorker.h"
+#include "Presentation.h"
+
+#include <QMutex>
+#include <QMutexLocker>
+
+#include <atomic>
+
+namespace rotor {
+
+// What the GUI thread tells the workers about which jobs are still worth running.
+struct PagedTableModel::SharedState
+{
+    static constexpr int maxWantedPages = 8;
+
+    std::atomic<int> generation {0};
+    QMutex mutex;
+    QList<int> wantedPages; // most recent first; older requests fall off and are skipped
+
+    void want(int page)
+    {
+        QMutexLocker lock(&mutex);
+        wantedPages.removeAll(page);
+        wantedPages.prepend(page);
+        while (wantedPages.size() > maxWantedPages)
+            wantedPages.removeLast();
+    }
+    bool isWanted(int page)
+    {
+        QMutexLocker lock(&mutex);
+        return wantedPages.contains(page);
+    }
+    void reset(int newGeneration)
+    {
+        QMutexLocker lock(&mutex);
+        wantedPages.clear();
+        generation.store(newGeneration);
+    }
+};
+
+PagedTableModel::PagedTableModel(Table table, DatabaseWorker *pageWorker, DatabaseWorker *countWorker, QObject *parent)
+    : QAbstractTableModel(parent)
+    , m_table(table)
+    , m_pageWorker(pageWorker)
+    , m_countWorker(countWorker)
+    , m_shared(std::make_shared<SharedState>())
+{
+    const QList<ColumnInfo> &columns = Catalog::columns(table);
+    for (int i = 0; i < columns.size(); ++i) {
+        if (!columns.at(i).hidden)
+            m_columns << i;
+    }
+    m_filter.table = table;
+    // Logs read best newest first; the other tables in the order they were made.
+    m_descending = table == Table::Events || table == Table::Audit;
+}
+
+PagedTableModel::~PagedTableModel()
+{
+    // Jobs still queued on the workers see a generation that never comes back and skip their query.
+    m_shared->generation.store(-1);
+}
+
+void PagedTableModel::setFilter(const ListRequest &filter)
+{
+    m_filter = filter;
+    m_filter.table = m_table;
+    reload(false);
+}
+
+ListRequest PagedTableModel::currentRequest() const
+{
+    ListRequest request = m_filter;
+    request.sortColumn = m_sortColumn;
+    request.descending = m_descending;
+    request.offset = 0;
+    request.limit = -1;
+    return request;
+}
+
+void PagedTableModel::refresh()
+{
+    reload(m_started && m_countKnown && !m_resetPending);
+}
+
+void PagedTableModel::clear()
+{
+    ++m_generation;
+    m_shared->reset(m_generation);
+    beginResetModel();
+    m_pages.clear();
+    m_pending.clear();
+    m_rowCount = 0;
+    m_countKnown = false;
+    m_started = false;
+    m_resetPending = false;
+    m_pendingCountKnown = false;
+    m_pendingFirstPageKnown = false;
+    m_pendingFirstPage.clear();
+    m_filter = ListRequest();
+    m_filter.table = m_table;
+    endResetModel();
+}
+
+void PagedTableModel::sort(int column, Qt::SortOrder order)
+{
+    const int catalog = catalogColumn(column);
+    if (catalog < 0)
+        return;
+    const bool descending = order == Qt::DescendingOrder;
+    if (m_started && catalog == m_sortColumn && descending == m_descending)
+        return;
+    m_sortColumn = catalog;
+    m_descending = descending;
+    if (m_started) // before the first load the sort is only remembered
+        reload(false);
+}
+
+void PagedTableModel::reload(bool keepRows)
+{
+    m_started = true;
+    ++m_generation;
+    m_shared->reset(m_generation);
+    m_pending.clear();
+    m_resetPending = !keepRows;
+    m_pendingCountKnown = false;
+    m_pendingFirstPageKnown = false;
+    m_pendingFirstPage.clear();
+    requestCount();
+    if (!keepRows) {
+        requestPage(0);
+        return;
+    }
+    // Refresh what the user looked at last first; the rest is fetched again when it is shown.
+    QList<int> recent = m_pages.keys();
+    std::sort(recent.begin(), recent.end(),
+              [this](int a, int b) { return m_pages.value(a).lastUse > m_pages.value(b).lastUse; });
+    for (int i = 0; i < qMin(2, int(recent.size())); ++i)
+        requestPage(recent.at(i));
+}
+
+ListRequest PagedTableModel::pageRequest(int page) const
+{
+    ListRequest request = currentRequest();
+    request.offset = page * pageSize;
+    request.limit = pageSize;
+    return request;
+}
+
+void PagedTableModel::requestCount()
+{
+    const int generation = m_generation;
+    const std::shared_ptr<SharedState> shared = m_shared;
+    const ListRequest request = currentRequest();
+    m_countWorker->run<CountResult>(
+        this,
+        [generation, shared, request](Database &db) {
+            CountResult result;
+            result.generation = generation;
+            if (shared->generation.load() != generation) {
+                result.skipped = true;
+                return result;
+            }
+            SystemClock clock;
+            Catalog catalog(db, clock);
+            if (!catalog.count(request, &result.count, &result.error))
+                result.count = 0;
+            return result;
+        },
+        [this](const CountResult &result) { onCount(result); });
+}
+
+void PagedTableModel::requestPage(int page) const
+{
+    if (m_pending.contains(page))
+        return;
+    m_pending.insert(page);
+    m_shared->want(page);
+    const int generation = m_generation;
+    const std::shared_ptr<SharedState> shared = m_shared;
+    const ListRequest request = pageRequest(page);
+    auto *self = const_cast<PagedTableModel *>(this); // results are applied later, never from inside data()
+    m_pageWorker->run<PageResult>(
+        self,
+        [generation, page, shared, request](Database &db) {
+            PageResult result;
+            result.generation = generation;
+            result.page = page;
+            // A newer filter, or a scroll that moved on: not worth a query any more.
+            if (shared->generation.load() != generation || !shared->isWanted(page)) {
+                result.skipped = true;
+                return result;
+            }
+            SystemClock clock;
+            Catalog catalog(db, clock);
+            catalog.list(request, &result.rows, &result.error);
+            return result;
+        },
+        [self](const PageResult &result) { self->onPage(result); });
+}
+
+void PagedTableModel::onCount(const CountResult &result)
+{
+    if (result.generation != m_generation || result.skipped)
+        return;
+    if (!result.error.isEmpty()) {
+        emit failed(result.error);
+        return;
+    }
+    const int count = int(qMin<qint64>(result.count, std::numeric_limits<int>::max()));
+    if (m_resetPending) {
+        m_pendingCount = count;
+        m_pendingCountKnown = true;
+        applyPendingReset();
+        return;
+    }
+    if (count > m_rowCount) {
+        beginInsertRows(QModelIndex(), m_rowCount, count - 1);
+        m_rowCount = count;
+        endInsertRows();
+    } else if (count < m_rowCount) {
+        beginRemoveRows(QModelIndex(), count, m_rowCount - 1);
+        m_rowCount = count;
+        endRemoveRows();
+    }
+    m_countKnown = true;
+    emit countChanged(m_rowCount);
+    emit updated();
+}
+
+void PagedTableModel::onPage(const PageResult &result)
+{
+    if (result.generation != m_generation)
+        return;
+    m_pending.remove(result.page);
+    if (result.skipped)
+        return;
+    if (!result.error.isEmpty()) {
+        emit failed(result.error);
+        return;
+    }
+    if (m_resetPending) {
+        if (result.page == 0) {
+            m_pendingFirstPage = result.rows;
+            m_pendingFirstPageKnown = true;
+            applyPendingReset();
+        }
+        return;
+    }
+    storePage(result.page, result.rows);
+    const int first = result.page * pageSize;
+    const int last = qMin(m_rowCount, first + int(result.rows.size())) - 1;
+    if (first <= last && !m_columns.isEmpty())
+        emit dataChanged(index(first, 0), index(last, int(m_columns.size()) - 1));
+    emit updated();
+}
+
+void PagedTableModel::applyPendingReset()
+{
+    if (!m_pendingCountKnown || !m_pendingFirstPageKnown)
+        return;
+    beginResetModel();
+    m_pages.clear();
+    m_rowCount = int(m_pendingCount);
+    m_countKnown = true;
+    m_resetPending = false;
+    storePage(0, m_pendingFirstPage);
+    m_pendingFirstPage.clear();
+    endResetModel();
+    emit countChanged(m_rowCount);
+    emit updated();
+}
+
+void PagedTableModel::storePage(int page, const QList<QVariantList> &rows)
+{
+    Page &stored = m_pages[page];
+    stored.rows = rows;
+    stored.generation = m_generation;
+    stored.lastUse = ++m_useClock;
+    evictPages();
+}
+
+void PagedTableModel::evictPages()
+{
+    while (m_pages.size() > maxCachedPages) {
+        auto oldest = m_pages.begin();
+        for (auto it = m_pages.begin(); it != m_pages.end(); ++it) {
+            if (it->lastUse < oldest->lastUse)
+                oldest = it;
+        }
+        m_pages.erase(oldest);
+    }
+}
+
+const PagedTableModel::Page *PagedTableModel::pageFor(int row) const
+{
+    if (row < 0 || row >= m_rowCount)
+        return nullptr;
+    const int page = row / pageSize;
+    const auto it = m_pages.constFind(page);
+    const bool current = it != m_pages.constEnd() && it->generation == m_generation;
+    // Rows of an older generation stay visible until their refresh arrives; while a replacing reload is
+    // pending, nothing new is asked for (the row count still belongs to the old request).
+    if (!current && !m_resetPending)
+        requestPage(page);
+    if (it == m_pages.constEnd())
+        return nullptr;
+    it->lastUse = ++m_useClock;
+    return &*it;
+}
+
+bool PagedTableModel::isRowLoaded(int row) const
+{
+    if (row < 0 || row >= m_rowCount)
+        return false;
+    const auto it = m_pages.constFind(row / pageSize);
+    return it != m_pages.constEnd() && it->generation == m_generation && row % pageSize < it->rows.size();
+}
+
+QVariantList PagedTableModel::rowValues(int row) const
+{
+    const Page *page = pageFor(row);
+    if (!page)
+        return {};
+    return page->rows.value(row % pageSize);
+}
+
+QVariant PagedTableModel::value(int row, int catalogColumnIndex) const
+{
+    return rowValues(row).value(catalogColumnIndex);
+}
+
+int PagedTableModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : m_rowCount;
+}
+
+int PagedTableModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_columns.size());
+}
+
+QVariant PagedTableModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return QVariant();
+    const int column = m_columns.at(index.column());
+    const Page *page = pageFor(index.row());
+    const int offset = index.row() % pageSize;
+    if (!page || offset >= page->rows.size()) {
+        if (role == Qt::DisplayRole && index.column() == 0)
+            return QStringLiteral("\u2026"); // a row on its way
+        return QVariant();
+    }
+    const QVariant value = page->rows.at(offset).value(column);
+    switch (role) {
+    case Qt::DisplayRole:
+        return Presentation::displayText(m_table, column, value);
+    case Qt::ToolTipRole: {
+        const QString tip = Presentation::toolTip(m_table, column, value);
+        return tip.isEmpty() ? QVariant() : QVariant(tip);
+    }
+    case Qt::DecorationRole: {
+        const QIcon icon = Presentation::decoration(m_table, column, value);
+        return icon.isNull() ? QVariant() : QVariant(icon);
+    }
+    case Qt::TextAlignmentRole:
+        if (Presentation::isNumeric(m_table, column))
+            return int(Qt::AlignRight | Qt::AlignVCenter);
+        return QVariant();
+    case RawRole:
+        return value;
+    default:
+        return QVariant();
+    }
+}
+
+QVariant PagedTableModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation == Qt::Horizontal && section >= 0 && section < m_columns.size()) {
+        if (role == Qt::DisplayRole || role == Qt::ToolTipRole)
+            return Presentation::columnTitle(m_table, m_columns.at(section));
+        if (role == Qt::TextAlignmentRole)
+            return int(Qt::AlignLeft | Qt::AlignVCenter);
+        return QVariant();
+    }
+    return QAbstractTableModel::headerData(section, orientation, role);
+}
+
+} // namespace rotor

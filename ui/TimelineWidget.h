@@ -1,0 +1,29 @@
+#pragma once
+
+#include <QListWidget>
+#include <QVariant>
+
+namespace rotor {
+
+// A session's chain drawn as a timeline: one entry per generation (issued, used, from where), and the security
+// events of the session where they happened in time. A replay is drawn in red with both sides (who presented the
+// old generation, and who had used it first), and the generation it struck is marked.
+class TimelineWidget : public QListWidget
+{
+    Q_OBJECT
+
+public:
+    enum class EntryKind { Generation, Replay, Event };
+    enum Role { KindRole = Qt::UserRole + 1, DetailRole, StruckRole, LiveRole };
+
+    explicit TimelineWidget(QWidget *parent = nullptr);
+
+    // tokens: Catalog Tokens rows of one family; events: Catalog Events rows of the same family.
+    void setChain(const QList<QVariantList> &tokens, const QList<QVariantList> &events);
+
+    int entryCount(EntryKind kind) const;
+    // Generations a replay presented again (the ones that were stolen).
+    QList<int> struckGenerations() const;
+};
+
+} // namespace rotor
