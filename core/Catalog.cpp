@@ -208,7 +208,7 @@ bool buildWhere(const ListRequest &request, qint64 now, Built *built, QString *e
     }
     if (!request.state.isEmpty()) {
         if (!Catalog::validState(request.table, request.state)) {
-            *error = tr("unknown state '%1'").arg(request.state);
+            *error = QCoreApplication::translate("rotor::Catalog", "unknown state '%1'").arg(request.state);
             return false;
         }
         if (request.table == Table::Users) {

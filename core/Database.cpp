@@ -20,6 +20,8 @@ namespace {
 constexpr int applicationId = 0x524F5452;
 // Serializes migrations of several servers starting at once on one PostgreSQL database.
 constexpr qint64 migrationLockKey = 0x524F544F52;
+// SQLSTATE "sqlclient_unable_to_establish_sqlconnection": set on the error of a reconnect that just failed.
+constexpr char reconnectFailedCode[] = "08001";
 
 QString tr(const char *text)
 {
@@ -54,7 +56,7 @@ QStringList statementsOf(const QString &path, QString *error)
 {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
-        *error = tr("cannot read migration %1").arg(path);
+        *error = QCoreApplication::translate("rotor::Database", "cannot read migration %1").arg(path);
         return {};
     }
     QString text;
@@ -131,7 +133,7 @@ bool Database::open(OpenMode mode, QString *error, int targetVersion)
     if (targetVersion < 0)
         targetVersion = latestSchemaVersion();
     return m_spec.backend == Backend::Sqlite ? openSqlite(mode, error, targetVersion)
-                                             : openPostgres(error, targetVersion);
+                                             : openPostgres(mode, error, targetVersion);
 }
 
 bool Database::openConnection(QString *error, bool immutable)
@@ -313,11 +315,17 @@ bool Database::readPostgresVersion(QString *error)
     return true;
 }
 
-bool Database::openPostgres(QString *error, int targetVersion)
+bool Database::openPostgres(OpenMode mode, QString *error, int targetVersion)
 {
     if (!openConnection(error))
         return false;
     if (!readPostgresVersion(error)) {
+        close();
+        return false;
+    }
+    // Attaching to a database is not a reason to install tables in it: that takes an explicit create.
+    if (mode == OpenMode::OpenExisting && m_schemaVersion == 0 && targetVersion > 0) {
+        *error = tr("%1 has no Rotor schema yet (create it with 'rotorctl --db URI init')").arg(m_spec.displayName());
         close();
         return false;
     }
@@ -410,7 +418,9 @@ QSqlQuery *Database::prepared(const char *sql, QString *error)
 {
     Q_ASSERT_X(QThread::currentThread() == m_thread, "Database", "a connection is used only by its own thread");
     if (QSqlQuery *query = m_statements->value(sql))
-        return query;
+        return query; // cached statements exist only while the connection is open (recover() drops them)
+    if (!reconnectIfLost(error))
+        return nullptr;
     auto query = std::make_unique<QSqlQuery>(m_db);
     query->setForwardOnly(true);
     if (!query->prepare(QString::fromUtf8(sql))) {
@@ -447,10 +457,34 @@ QVariant Database::bindable(const QVariant &value)
 
 bool Database::exec(const QString &sql, QString *error)
 {
+    if (!reconnectIfLost(error))
+        return false;
     QSqlQuery query(m_db);
     if (!query.exec(sql))
         return fail(query.lastError(), error);
     return true;
+}
+
+bool Database::reconnectIfLost(QString *error)
+{
+    if (m_db.isOpen())
+        return true;
+    // Qt refuses a statement on a closed connection with a warning and no error at all, so without this a
+    // connection that could not be re-established while the server was away would never be tried again.
+    if (!m_db.isValid())
+        return fail(QSqlError(tr("the database is not open"), QString(), QSqlError::ConnectionError), error);
+    if (m_db.open()) {
+        if (applySessionSettings(error))
+            return true;
+        m_db.close();
+        return false;
+    }
+    const QSqlError failure = m_db.lastError();
+    return fail(QSqlError(failure.driverText(),
+                          tr("the connection to %1 was lost and cannot be re-established: %2")
+                              .arg(m_spec.displayName(), describe(failure)),
+                          QSqlError::ConnectionError, QString::fromLatin1(reconnectFailedCode)),
+                error);
 }
 
 bool Database::refuseIfReadOnly(QString *error) const
@@ -526,6 +560,8 @@ Database::ErrorKind Database::recover(const QSqlError &error)
         return ErrorKind::Transient;
     if (code == QLatin1String("25006"))
         return ErrorKind::ReadOnly;
+    if (code == QLatin1String(reconnectFailedCode))
+        return ErrorKind::Other; // a reconnect failed just now: trying again at once would only wait again
     bool lost = code.startsWith(QLatin1String("08")) || code.startsWith(QLatin1String("57P"));
     if (!lost && code.isEmpty()) {
         // libpq reports a dropped socket without an SQLSTATE; ask the connection itself.
@@ -534,13 +570,13 @@ Database::ErrorKind Database::recover(const QSqlError &error)
     }
     if (!lost)
         return ErrorKind::Other;
-    // Reopen now; if the server is still away, the next statement fails again with a clear error.
+    // Reopen now. If the server is still away, retrying is pointless (Other); the next statement tries again.
     clearStatements();
     m_db.close();
     QString ignored;
-    if (m_db.open())
-        applySessionSettings(&ignored);
-    return ErrorKind::ConnectionLost;
+    if (m_db.open() && applySessionSettings(&ignored))
+        return ErrorKind::ConnectionLost;
+    return ErrorKind::Other;
 }
 
 QString Database::describe(const QSqlError &error)
@@ -552,7 +588,7 @@ QString Database::describe(const QSqlError &error)
         text = tr("unknown database error");
     // libpq puts "ERROR:  " and multi-line hints in front; one clear line is enough here.
     text = text.section(QLatin1Char('\n'), 0, 0);
-    if (text.startsWith(QLatin1String("ERROR:")))
+    if (text.startsWith(QLatin1String("ERROR:")) || text.startsWith(QLatin1String("FATAL:")))
         text = text.mid(6).trimmed();
     const int primary = error.nativeErrorCode().toInt() & 0xff;
     if (primary == 11 || primary == 26) // SQLITE_CORRUPT, SQLITE_NOTADB

@@ -80,6 +80,8 @@ public:
     void rollback();
 
     // Classifies the last failure; reconnects when the connection was lost so the next attempt can work.
+    // ConnectionLost means it was lost and is open again; if the server is still away the result is Other, and
+    // the next statement tries to reconnect (at most one connect timeout per attempt).
     ErrorKind recover(const QSqlError &error);
     static QString describe(const QSqlError &error);
 
@@ -88,13 +90,14 @@ public:
 
 private:
     bool openSqlite(OpenMode mode, QString *error, int targetVersion);
-    bool openPostgres(QString *error, int targetVersion);
+    bool openPostgres(OpenMode mode, QString *error, int targetVersion);
     // immutable: a read-only look at a SQLite file that no one has open (no -wal), which creates no side files.
     bool openConnection(QString *error, bool immutable = false);
     bool migrate(int targetVersion, QString *error);
     bool readPostgresVersion(QString *error);
     bool applySessionSettings(QString *error);
     bool fail(const QSqlError &sqlError, QString *error);
+    bool reconnectIfLost(QString *error);
     void clearStatements();
 
     ConnectionSpec m_spec;

@@ -63,7 +63,8 @@ public:
             for (int i = 0; i < count * width; ++i)
                 query->bindValue(i, Database::bindable(m_pending.at(written * width + i)));
             if (!query->exec()) {
-                *error = tr("writing %1 failed: %2").arg(m_table, Database::describe(query->lastError()));
+                *error = QCoreApplication::translate("rotor::DemoSeeder", "writing %1 failed: %2")
+                             .arg(m_table, Database::describe(query->lastError()));
                 return false;
             }
             written += count;

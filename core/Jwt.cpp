@@ -42,21 +42,21 @@ bool verifyHs256(QByteArrayView token, QByteArrayView key, AccessClaims *claims,
     const qsizetype firstDot = token.indexOf('.');
     const qsizetype lastDot = token.lastIndexOf('.');
     if (firstDot <= 0 || lastDot == firstDot || token.count('.') != 2)
-        return fail("not a JSON Web Token");
+        return fail(QT_TRANSLATE_NOOP("rotor::jwt", "not a JSON Web Token"));
     QByteArray header, payload, signature;
     if (!crypto::fromBase64Url(token.first(firstDot), &header)
         || !crypto::fromBase64Url(token.sliced(firstDot + 1, lastDot - firstDot - 1), &payload)
         || !crypto::fromBase64Url(token.sliced(lastDot + 1), &signature))
-        return fail("the token is not valid base64url");
+        return fail(QT_TRANSLATE_NOOP("rotor::jwt", "the token is not valid base64url"));
     const QJsonObject headerObject = QJsonDocument::fromJson(header).object();
     if (headerObject.value(QStringLiteral("alg")).toString() != QLatin1String("HS256"))
-        return fail("the token is not signed with HS256");
+        return fail(QT_TRANSLATE_NOOP("rotor::jwt", "the token is not signed with HS256"));
     if (!crypto::equalConstantTime(signature, crypto::hmacSha256(key, token.first(lastDot))))
-        return fail("the signature does not match");
+        return fail(QT_TRANSLATE_NOOP("rotor::jwt", "the signature does not match"));
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(payload, &parseError);
     if (parseError.error != QJsonParseError::NoError || !document.isObject())
-        return fail("the claims are not a JSON object");
+        return fail(QT_TRANSLATE_NOOP("rotor::jwt", "the claims are not a JSON object"));
     const QJsonObject object = document.object();
     if (claims) {
         claims->subject = object.value(QStringLiteral("sub")).toString();

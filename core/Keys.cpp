@@ -21,7 +21,7 @@ bool decodeMaster(const QByteArray &text, QByteArray *master, QString *error, co
 {
     auto decoded = QByteArray::fromBase64Encoding(text.trimmed(), QByteArray::AbortOnBase64DecodingErrors);
     if (!decoded) {
-        *error = tr("%1 is not valid base64").arg(source);
+        *error = QCoreApplication::translate("rotor::Keys", "%1 is not valid base64").arg(source);
         return false;
     }
     *master = *decoded;

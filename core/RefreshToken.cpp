@@ -54,17 +54,17 @@ const char *describe(ParseError error)
 {
     switch (error) {
     case ParseError::None:
-        return "well-formed";
+        return QT_TRANSLATE_NOOP("rotor::RotationService", "well-formed");
     case ParseError::Empty:
-        return "the token is empty";
+        return QT_TRANSLATE_NOOP("rotor::RotationService", "the token is empty");
     case ParseError::TooLong:
-        return "the token is far too long";
+        return QT_TRANSLATE_NOOP("rotor::RotationService", "the token is far too long");
     case ParseError::BadLength:
-        return "the token has the wrong length";
+        return QT_TRANSLATE_NOOP("rotor::RotationService", "the token has the wrong length");
     case ParseError::BadPrefix:
-        return "the token does not start with rtr_";
+        return QT_TRANSLATE_NOOP("rotor::RotationService", "the token does not start with rtr_");
     case ParseError::BadEncoding:
-        return "the token is not valid base64url";
+        return QT_TRANSLATE_NOOP("rotor::RotationService", "the token is not valid base64url");
     }
     return "malformed token";
 }
