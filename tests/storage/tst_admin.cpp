@@ -4,6 +4,7 @@
 #include "Invariants.h"
 #include "Jwt.h"
 #include "SecurityEvent.h"
+#include "StorageSuite.h"
 #include "TestSupport.h"
 
 #include <QtTest>
@@ -16,13 +17,11 @@ using namespace rotor::test;
     if (QTest::currentTestFailed())                                                                                    \
     return
 
-class TestAdmin : public QObject
+class TestAdmin : public StorageSuite
 {
     Q_OBJECT
 
 private:
-    std::unique_ptr<StorageFixture> m_fx;
-
     void signIn(const QString &email, const QString &device, LoginResult *result)
     {
         QString error;
@@ -58,24 +57,6 @@ private:
     }
 
 private slots:
-    void initTestCase() { qInfo("backend: %s", qPrintable(backendName(selectedBackend()))); }
-
-    void init()
-    {
-        m_fx = std::make_unique<StorageFixture>();
-        QString error;
-        QVERIFY2(m_fx->setUp(&error), qPrintable(error));
-    }
-
-    void cleanup()
-    {
-        if (m_fx && m_fx->db && m_fx->db->isOpen()) {
-            QString failure;
-            QVERIFY2(checkInvariants(*m_fx->db, &failure), qPrintable(failure));
-        }
-        m_fx.reset();
-    }
-
     void addUserWritesAudit()
     {
         QString error;

@@ -3,6 +3,7 @@
 #include "Invariants.h"
 #include "RefreshToken.h"
 #include "SecurityEvent.h"
+#include "StorageSuite.h"
 #include "TestSupport.h"
 
 #include <QElapsedTimer>
@@ -101,12 +102,11 @@ private:
 
 } // namespace
 
-class TestConcurrency : public QObject
+class TestConcurrency : public StorageSuite
 {
     Q_OBJECT
 
 private:
-    std::unique_ptr<StorageFixture> m_fx;
     static constexpr int threads = 8;
 
     QByteArray signIn(const QString &email, qint64 *family)
@@ -121,24 +121,6 @@ private:
     }
 
 private slots:
-    void initTestCase() { qInfo("backend: %s", qPrintable(backendName(selectedBackend()))); }
-
-    void init()
-    {
-        m_fx = std::make_unique<StorageFixture>();
-        QString error;
-        QVERIFY2(m_fx->setUp(&error), qPrintable(error));
-    }
-
-    void cleanup()
-    {
-        if (m_fx && m_fx->db && m_fx->db->isOpen()) {
-            QString failure;
-            QVERIFY2(checkInvariants(*m_fx->db, &failure), qPrintable(failure));
-        }
-        m_fx.reset();
-    }
-
     void sameTokenAtOnce_data()
     {
         QTest::addColumn<qint64>("graceMs");

@@ -2,6 +2,7 @@
 // moments, over and over, on one database. After every kill the invariants hold, as seen by a new connection:
 // rotation and revocation are atomic, the audit chain is intact, and (SQLite) the file passes integrity_check.
 #include "Invariants.h"
+#include "StorageSuite.h"
 #include "TestSupport.h"
 
 #include <QElapsedTimer>
@@ -12,34 +13,15 @@
 using namespace rotor;
 using namespace rotor::test;
 
-class TestCrash : public QObject
+class TestCrash : public StorageSuite
 {
     Q_OBJECT
-
-private:
-    std::unique_ptr<StorageFixture> m_fx;
 
 private slots:
     void initTestCase()
     {
         qInfo("backend: %s", qPrintable(backendName(selectedBackend())));
         QVERIFY2(!driverPath().isEmpty(), "ROTOR_TEST_DRIVER is not set");
-    }
-
-    void init()
-    {
-        m_fx = std::make_unique<StorageFixture>();
-        QString error;
-        QVERIFY2(m_fx->setUp(&error), qPrintable(error));
-    }
-
-    void cleanup()
-    {
-        if (m_fx && m_fx->db && m_fx->db->isOpen()) {
-            QString failure;
-            QVERIFY2(checkInvariants(*m_fx->db, &failure), qPrintable(failure));
-        }
-        m_fx.reset();
     }
 
     void killedAtRandomMoments()

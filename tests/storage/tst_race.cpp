@@ -4,6 +4,7 @@
 #include "DriverPool.h"
 #include "Invariants.h"
 #include "RefreshToken.h"
+#include "StorageSuite.h"
 #include "TestSupport.h"
 
 #include <QElapsedTimer>
@@ -12,32 +13,19 @@
 using namespace rotor;
 using namespace rotor::test;
 
-class TestRace : public QObject
+class TestRace : public StorageSuite
 {
     Q_OBJECT
 
 private:
-    std::unique_ptr<StorageFixture> m_fx;
     static constexpr int processes = 8;
 
 private slots:
-    void initTestCase() { qInfo("backend: %s", qPrintable(backendName(selectedBackend()))); }
-
     void init()
     {
-        m_fx = std::make_unique<StorageFixture>();
         QString error;
-        QVERIFY2(m_fx->setUp(&error), qPrintable(error));
+        QVERIFY2(startFixture(&error), qPrintable(error));
         QVERIFY2(m_fx->addUser(QStringLiteral("race@example.org"), &error) > 0, qPrintable(error));
-    }
-
-    void cleanup()
-    {
-        if (m_fx && m_fx->db && m_fx->db->isOpen()) {
-            QString failure;
-            QVERIFY2(checkInvariants(*m_fx->db, &failure), qPrintable(failure));
-        }
-        m_fx.reset();
     }
 
     void sameTokenFromEightProcesses_data()

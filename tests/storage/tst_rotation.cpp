@@ -6,6 +6,7 @@
 #include "Jwt.h"
 #include "RefreshToken.h"
 #include "SecurityEvent.h"
+#include "StorageSuite.h"
 #include "TestSupport.h"
 
 #include <QtTest>
@@ -24,13 +25,11 @@ constexpr qint64 day = Policy::day;
     if (QTest::currentTestFailed())                                                                                    \
     return
 
-class TestRotation : public QObject
+class TestRotation : public StorageSuite
 {
     Q_OBJECT
 
 private:
-    std::unique_ptr<StorageFixture> m_fx;
-
     void login(const QString &name, LoginResult *result)
     {
         QString error;
@@ -67,24 +66,6 @@ private:
     qint64 tokenCount() { return count(*m_fx->db, QStringLiteral("SELECT count(*) FROM refresh_tokens")); }
 
 private slots:
-    void initTestCase() { qInfo("backend: %s", qPrintable(backendName(selectedBackend()))); }
-
-    void init()
-    {
-        m_fx = std::make_unique<StorageFixture>();
-        QString error;
-        QVERIFY2(m_fx->setUp(&error), qPrintable(error));
-    }
-
-    void cleanup()
-    {
-        if (m_fx && m_fx->db && m_fx->db->isOpen()) {
-            QString failure;
-            QVERIFY2(checkInvariants(*m_fx->db, &failure), qPrintable(failure));
-        }
-        m_fx.reset();
-    }
-
     void loginThenRefreshChain()
     {
         LoginResult signedIn;

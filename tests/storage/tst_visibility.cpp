@@ -3,6 +3,7 @@
 #include "DriverPool.h"
 #include "Invariants.h"
 #include "SecurityEvent.h"
+#include "StorageSuite.h"
 #include "TestSupport.h"
 
 #include <QSignalSpy>
@@ -17,13 +18,11 @@ using namespace rotor::test;
     if (QTest::currentTestFailed())                                                                                    \
     return
 
-class TestVisibility : public QObject
+class TestVisibility : public StorageSuite
 {
     Q_OBJECT
 
 private:
-    std::unique_ptr<StorageFixture> m_fx;
-
     // Signs in and rotates once in this process; returns the used token (t0) and the live one (t1).
     void prepareChain(QByteArray *t0, QByteArray *t1, qint64 *family)
     {
@@ -59,24 +58,6 @@ private:
     }
 
 private slots:
-    void initTestCase() { qInfo("backend: %s", qPrintable(backendName(selectedBackend()))); }
-
-    void init()
-    {
-        m_fx = std::make_unique<StorageFixture>();
-        QString error;
-        QVERIFY2(m_fx->setUp(&error), qPrintable(error));
-    }
-
-    void cleanup()
-    {
-        if (m_fx && m_fx->db && m_fx->db->isOpen()) {
-            QString failure;
-            QVERIFY2(checkInvariants(*m_fx->db, &failure), qPrintable(failure));
-        }
-        m_fx.reset();
-    }
-
     void replayVisibleToOtherConnections()
     {
         QByteArray t0, t1;
