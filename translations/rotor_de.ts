@@ -423,7 +423,7 @@
 <context>
     <name>main</name>
     <message>
-        <location filename="../app/console/main.cpp" line="+22"/>
+        <location filename="../app/console/main.cpp" line="+54"/>
         <source>Administer a Rotor database: users, devices, sessions, security events and the audit log.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -438,31 +438,63 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+2"/>
+        <source>Start on this view: %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>NAME</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Open the session with this ID, selected, with its chain timeline.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ID</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Open the user with this email, selected.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>EMAIL</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Use this language instead of the system&apos;s (for example de, fr, en_US).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>CODE</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>unknown view &apos;%1&apos; (known views: %2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>--select-family needs a session ID (a positive number), not &apos;%1&apos;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+22"/>
         <source>Rotor Console</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
         <source>The demo database could not be created: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>rotor</name>
-    <message>
-        <location filename="../core/Catalog.cpp" line="+211"/>
-        <source>unknown state &apos;%1&apos;</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../core/Database.cpp" line="+57"/>
-        <source>cannot read migration %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../core/Keys.cpp" line="+24"/>
-        <source>%1 is not valid base64</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -550,7 +582,7 @@
 <context>
     <name>rotor::AuditDetailPane</name>
     <message>
-        <location filename="../ui/DetailPanes.cpp" line="+368"/>
+        <location filename="../ui/DetailPanes.cpp" line="+405"/>
         <source>Audit entry %1</source>
         <translation type="unfinished"></translation>
     </message>
@@ -591,17 +623,14 @@
     </message>
 </context>
 <context>
-    <name>rotor::BatchInsert</name>
-    <message>
-        <location filename="../core/DemoSeeder.cpp" line="+66"/>
-        <source>writing %1 failed: %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
     <name>rotor::Catalog</name>
     <message>
-        <location filename="../core/Catalog.cpp" line="+177"/>
+        <location filename="../core/Catalog.cpp" line="+211"/>
+        <source>unknown state &apos;%1&apos;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+177"/>
         <source>no user with the email %1</source>
         <translation type="unfinished"></translation>
     </message>
@@ -876,7 +905,12 @@
 <context>
     <name>rotor::Database</name>
     <message>
-        <location filename="../core/Database.cpp" line="+85"/>
+        <location filename="../core/Database.cpp" line="+63"/>
+        <source>cannot read migration %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+85"/>
         <source>the Qt SQLite driver (QSQLITE) is not installed</source>
         <translation type="unfinished"></translation>
     </message>
@@ -937,23 +971,23 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+62"/>
+        <location line="+68"/>
         <source>%1 was written by a newer Rotor (schema version %2; this program knows up to %3); it was left untouched</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-54"/>
+        <location line="-60"/>
         <source>%1 is an empty SQLite database, not a Rotor database</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+5"/>
-        <location line="+58"/>
+        <location line="+64"/>
         <source>%1 has schema version %2 and needs an upgrade, which a read-only connection cannot do</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-40"/>
+        <location line="-46"/>
         <source>cannot read the schema of %1: %2</source>
         <translation type="unfinished"></translation>
     </message>
@@ -968,12 +1002,27 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+85"/>
+        <location line="+17"/>
+        <source>%1 has no Rotor schema yet (create it with &apos;rotorctl --db URI init&apos;)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+74"/>
         <source>upgrading the schema to version %1 failed: %2</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+66"/>
+        <location line="+73"/>
+        <source>the database is not open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>the connection to %1 was lost and cannot be re-established: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>the database is open read-only; nothing was changed</source>
         <translation type="unfinished"></translation>
     </message>
@@ -983,7 +1032,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+69"/>
+        <location line="+85"/>
         <source>unknown database error</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1020,7 +1069,12 @@
 <context>
     <name>rotor::DemoSeeder</name>
     <message>
-        <location filename="../core/DemoSeeder.cpp" line="+70"/>
+        <location filename="../core/DemoSeeder.cpp" line="+66"/>
+        <source>writing %1 failed: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+71"/>
         <source>the demo sizes must be positive</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1033,7 +1087,7 @@
 <context>
     <name>rotor::DetailPane</name>
     <message>
-        <location filename="../ui/DetailPanes.cpp" line="-340"/>
+        <location filename="../ui/DetailPanes.cpp" line="-365"/>
         <source>Select a row to see its details.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1042,16 +1096,26 @@
         <source>session %1</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <location line="+46"/>
+        <source>%1: none</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 (%2)</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>rotor::DeviceDetailPane</name>
     <message>
-        <location line="+101"/>
+        <location line="+72"/>
         <source>Sessions on this device</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>User</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1089,7 +1153,7 @@
 <context>
     <name>rotor::EventDetailPane</name>
     <message>
-        <location line="+129"/>
+        <location line="+134"/>
         <source>Time</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1152,7 +1216,7 @@
 <context>
     <name>rotor::Exporter</name>
     <message>
-        <location filename="../ui/Exporter.cpp" line="+26"/>
+        <location filename="../ui/Exporter.cpp" line="+28"/>
         <location line="+71"/>
         <source>cannot write %1: %2</source>
         <translation type="unfinished"></translation>
@@ -1189,13 +1253,16 @@
         <source>Exporting to %1...</source>
         <translation type="unfinished"></translation>
     </message>
-    <message>
+    <message numerus="yes">
         <location line="+13"/>
-        <source>Exporting to %1: %2 of %3 rows</source>
-        <translation type="unfinished"></translation>
+        <source>Exporting to %1: %2 of %Ln rows</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+13"/>
         <source>Export Failed</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1210,12 +1277,12 @@
 <context>
     <name>rotor::FamilyDetailPane</name>
     <message>
-        <location filename="../ui/DetailPanes.cpp" line="-113"/>
+        <location filename="../ui/DetailPanes.cpp" line="-116"/>
         <source>Chain of refresh tokens</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+14"/>
         <source>User</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1270,7 +1337,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+25"/>
         <source>Loading…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1283,7 +1350,12 @@
 <context>
     <name>rotor::Keys</name>
     <message>
-        <location filename="../core/Keys.cpp" line="+11"/>
+        <location filename="../core/Keys.cpp" line="+24"/>
+        <source>%1 is not valid base64</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
         <source>the master secret must be at least %1 bytes (it has %2)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1336,17 +1408,17 @@
 <context>
     <name>rotor::MainWindow</name>
     <message>
-        <location filename="../ui/MainWindow.cpp" line="+143"/>
+        <location filename="../ui/MainWindow.cpp" line="+147"/>
         <source>Rotor Console</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+16"/>
         <source>Not connected. Use File &gt; Connect… to open a Rotor database.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location line="+28"/>
         <source>&amp;Connect…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1461,7 +1533,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+71"/>
+        <location line="+75"/>
         <source>A list could not open the database: %1</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1471,7 +1543,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+20"/>
         <source>updated %1</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1517,10 +1589,13 @@
         <source>The audit chain could not be verified: %1</source>
         <translation type="unfinished"></translation>
     </message>
-    <message>
-        <location line="+3"/>
-        <source>Audit chain intact (%1 entries verified)</source>
-        <translation type="unfinished"></translation>
+    <message numerus="yes">
+        <location line="+4"/>
+        <source>Audit chain intact (%Ln entries verified)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
     </message>
     <message>
         <location line="+4"/>
@@ -1568,17 +1643,22 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+13"/>
         <source>Showing only session %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+12"/>
         <source>Showing only device %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+59"/>
+        <location line="+41"/>
+        <source>User not found: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+66"/>
         <source>Revoke session</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1686,16 +1766,46 @@
         <source>unknown refresh token</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <location filename="../core/RefreshToken.cpp" line="+57"/>
+        <source>well-formed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the token is empty</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the token is far too long</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the token has the wrong length</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the token does not start with rtr_</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the token is not valid base64url</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>rotor::TableView</name>
     <message>
-        <location filename="../ui/TableView.cpp" line="+71"/>
+        <location filename="../ui/TableView.cpp" line="+75"/>
         <source>&amp;Copy</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+56"/>
         <source>Filter %1 (Ctrl+F)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1735,7 +1845,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+24"/>
         <source>to</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1743,6 +1853,27 @@
         <location line="+11"/>
         <source>Show all rows again</source>
         <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location line="+176"/>
+        <source>Reading %Ln rows to copy…</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Nothing was copied: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location line="+4"/>
+        <source>Copied %Ln rows.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -1826,7 +1957,7 @@
 <context>
     <name>rotor::UserDetailPane</name>
     <message>
-        <location filename="../ui/DetailPanes.cpp" line="-162"/>
+        <location filename="../ui/DetailPanes.cpp" line="-170"/>
         <source>Devices</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2043,6 +2174,34 @@
     <message>
         <location line="+2"/>
         <source>Suspicious activity</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>rotor::jwt</name>
+    <message>
+        <location filename="../core/Jwt.cpp" line="+45"/>
+        <source>not a JSON Web Token</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>the token is not valid base64url</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>the token is not signed with HS256</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the signature does not match</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the claims are not a JSON object</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -4,6 +4,7 @@
 #include "DatabaseWorker.h"
 #include "PagedTableModel.h"
 #include "Presentation.h"
+#include "TableView.h"
 #include "TimelineWidget.h"
 
 #include <QHeaderView>
@@ -15,6 +16,17 @@
 namespace rotor {
 
 namespace {
+constexpr int relatedColumnMaxWidth = 200;
+
+// A long hex hash in groups of eight, so a narrow pane can wrap it (a fingerprint reads the same way).
+QString groupedHash(const QString &hash)
+{
+    QStringList groups;
+    for (int i = 0; i < hash.size(); i += 8)
+        groups << hash.mid(i, 8);
+    return groups.join(QLatin1Char(' '));
+}
+
 QString userScheme()
 {
     return QStringLiteral("rotor-user");
@@ -116,7 +128,7 @@ void DetailPane::followLink(const QString &link)
     }
 }
 
-QTableView *DetailPane::addRelatedTable(const QString &title, PagedTableModel *model)
+QTableView *DetailPane::addRelatedTable(const QString &title, PagedTableModel *model, const QList<int> &hiddenColumns)
 {
     auto *label = new QLabel(QStringLiteral("<b>%1</b>").arg(title.toHtmlEscaped()));
     auto *view = new QTableView;
@@ -132,6 +144,22 @@ QTableView *DetailPane::addRelatedTable(const QString &title, PagedTableModel *m
     view->setAlternatingRowColors(true);
     view->horizontalHeader()->setSortIndicator(0, model->sortOrder());
     view->setSortingEnabled(true);
+    for (int column : hiddenColumns) {
+        if (model->modelColumn(column) >= 0)
+            view->setColumnHidden(model->modelColumn(column), true);
+    }
+    // Each new set of rows (another user, device) gets columns that fit it.
+    connect(model, &QAbstractItemModel::modelReset, view, [view, model]() {
+        QMetaObject::invokeMethod(
+            view, [view, model]() { TableView::fitColumns(view, model, relatedColumnMaxWidth); }, Qt::QueuedConnection);
+    });
+    // The title says how many there are, so an empty table reads as "none", not as "still loading".
+    connect(model, &PagedTableModel::countChanged, label, [label, title](qint64 count) {
+        label->setText(QStringLiteral("<b>%1</b>")
+                           .arg((count == 0 ? tr("%1: none").arg(title)
+                                            : tr("%1 (%2)").arg(title, Presentation::formatCount(count)))
+                                    .toHtmlEscaped()));
+    });
     layout()->addWidget(label);
     layout()->addWidget(view);
     m_related << label << view;
@@ -156,8 +184,8 @@ UserDetailPane::UserDetailPane(DatabaseWorker *worker, QWidget *parent)
     , m_devices(new PagedTableModel(Table::Devices, worker, worker, this))
     , m_sessions(new PagedTableModel(Table::Families, worker, worker, this))
 {
-    addRelatedTable(tr("Devices"), m_devices)->setObjectName(QStringLiteral("userDevices"));
-    addRelatedTable(tr("Sessions"), m_sessions)->setObjectName(QStringLiteral("userSessions"));
+    addRelatedTable(tr("Devices"), m_devices, {column::DeviceUser})->setObjectName(QStringLiteral("userDevices"));
+    addRelatedTable(tr("Sessions"), m_sessions, {column::FamilyUser})->setObjectName(QStringLiteral("userSessions"));
 }
 
 void UserDetailPane::showRow(const QVariantList &row)
@@ -172,6 +200,8 @@ void UserDetailPane::showRow(const QVariantList &row)
                     {tr("Token version"), row.value(column::UserTokenVersion).toString()},
                     {tr("Live sessions"), Presentation::formatCount(row.value(column::UserLiveSessions).toLongLong())},
                     {tr("User ID"), QString::number(userId)}}));
+    if (m_devices->filter().userId == userId)
+        return; // fresh values of the same user (a refresh); reload() refreshes the lists
     ListRequest scope;
     scope.userId = userId;
     m_devices->setFilter(scope);
@@ -199,7 +229,8 @@ DeviceDetailPane::DeviceDetailPane(DatabaseWorker *worker, QWidget *parent)
     : DetailPane(parent)
     , m_sessions(new PagedTableModel(Table::Families, worker, worker, this))
 {
-    addRelatedTable(tr("Sessions on this device"), m_sessions)->setObjectName(QStringLiteral("deviceSessions"));
+    addRelatedTable(tr("Sessions on this device"), m_sessions, {column::FamilyUser, column::FamilyDevice})
+        ->setObjectName(QStringLiteral("deviceSessions"));
 }
 
 void DeviceDetailPane::showRow(const QVariantList &row)
@@ -214,6 +245,8 @@ void DeviceDetailPane::showRow(const QVariantList &row)
          {tr("Last seen"), Presentation::formatTime(row.value(column::DeviceLastSeen).toLongLong())},
          {tr("Last IP"), row.value(column::DeviceLastIp).toString().toHtmlEscaped()},
          {tr("Device ID"), QString::number(deviceId)}}));
+    if (m_sessions->filter().deviceId == deviceId)
+        return; // fresh values of the same device (a refresh); reload() refreshes the list
     ListRequest scope;
     scope.deviceId = deviceId;
     m_sessions->setFilter(scope);
@@ -249,7 +282,9 @@ FamilyDetailPane::FamilyDetailPane(DatabaseWorker *worker, QWidget *parent)
 
 void FamilyDetailPane::showRow(const QVariantList &row)
 {
-    m_familyId = row.value(column::FamilyId).toLongLong();
+    const qint64 familyId = row.value(column::FamilyId).toLongLong();
+    const bool sameFamily = familyId == m_familyId; // fresh values of the same session: reload() reloads the chain
+    m_familyId = familyId;
     const QString state = row.value(column::FamilyState).toString();
     QList<QPair<QString, QString>> fields {
         {tr("User"), userLink(row.value(column::FamilyUserId).toLongLong(), row.value(column::FamilyUser).toString())},
@@ -267,7 +302,8 @@ void FamilyDetailPane::showRow(const QVariantList &row)
         fields.append({tr("Revoked by"), row.value(column::FamilyRevokedBy).toString().toHtmlEscaped()});
     }
     setHeader(fieldsHtml(tr("Session %1").arg(m_familyId), fields));
-    loadChain();
+    if (!sameFamily)
+        loadChain();
 }
 
 void FamilyDetailPane::clear()
@@ -365,14 +401,15 @@ AuditDetailPane::AuditDetailPane(QWidget *parent)
 void AuditDetailPane::showRow(const QVariantList &row)
 {
     const auto text = [&](int column) { return row.value(column).toString().toHtmlEscaped(); };
-    setHeader(fieldsHtml(tr("Audit entry %1").arg(row.value(column::AuditId).toLongLong()),
-                         {{tr("Time"), Presentation::formatLongTime(row.value(column::AuditTime).toLongLong())},
-                          {tr("Operator"), text(column::AuditActor)},
-                          {tr("From"), text(column::AuditOrigin)},
-                          {tr("Action"), text(column::AuditAction)},
-                          {tr("Target"), text(column::AuditTarget)},
-                          {tr("Reason"), text(column::AuditReason)},
-                          {tr("Entry hash"), QStringLiteral("<code>%1</code>").arg(text(column::AuditHash))}}));
+    setHeader(
+        fieldsHtml(tr("Audit entry %1").arg(row.value(column::AuditId).toLongLong()),
+                   {{tr("Time"), Presentation::formatLongTime(row.value(column::AuditTime).toLongLong())},
+                    {tr("Operator"), text(column::AuditActor)},
+                    {tr("From"), text(column::AuditOrigin)},
+                    {tr("Action"), text(column::AuditAction)},
+                    {tr("Target"), text(column::AuditTarget)},
+                    {tr("Reason"), text(column::AuditReason)},
+                    {tr("Entry hash"), QStringLiteral("<code>%1</code>").arg(groupedHash(text(column::AuditHash)))}}));
 }
 
 } // namespace rotor

@@ -39,8 +39,9 @@ protected:
     static QString userLink(qint64 userId, const QString &email);
     static QString sessionLink(qint64 familyId);
     void setHeader(const QString &html);
-    // A small read-only table of related rows, opened on double-click.
-    QTableView *addRelatedTable(const QString &title, PagedTableModel *model);
+    // A small read-only table of related rows, opened on double-click, without the columns that only repeat what
+    // the pane is about (catalog columns in hiddenColumns).
+    QTableView *addRelatedTable(const QString &title, PagedTableModel *model, const QList<int> &hiddenColumns = {});
 
     QLabel *m_header = nullptr;
     QLabel *m_placeholder = nullptr;

@@ -15,6 +15,8 @@
 #include <QSaveFile>
 #include <QStandardPaths>
 
+#include <limits>
+
 namespace rotor {
 
 namespace {
@@ -196,8 +198,9 @@ void exportWithDialog(QWidget *parent, const ConnectionSpec &spec, const ListReq
         dialog->setRange(0, steps);
         dialog->setValue(total > 0 ? int(done * steps / total) : steps);
         const QLocale locale;
-        dialog->setLabelText(Exporter::tr("Exporting to %1: %2 of %3 rows")
-                                 .arg(QFileInfo(path).fileName(), locale.toString(done), locale.toString(total)));
+        dialog->setLabelText(Exporter::tr("Exporting to %1: %2 of %Ln rows", nullptr,
+                                          int(qMin<qint64>(total, std::numeric_limits<int>::max())))
+                                 .arg(QFileInfo(path).fileName(), locale.toString(done)));
     });
     QPointer<QWidget> window(parent);
     QObject::connect(exporter, &Exporter::finished, dialog, [exporter, dialog, window, path](bool ok, QString error) {

@@ -26,6 +26,7 @@
 #include <QMessageBox>
 #include <QPainter>
 #include <QPushButton>
+#include <QScreen>
 #include <QSettings>
 #include <QSplitter>
 #include <QStackedWidget>
@@ -36,6 +37,9 @@
 #include <QToolBar>
 #include <QToolButton>
 #include <QVBoxLayout>
+
+#include <limits>
+#include <utility>
 
 namespace rotor {
 
@@ -146,9 +150,16 @@ MainWindow::MainWindow(QWidget *parent)
     buildMenus();
     buildCentral();
     buildStatusBar();
-    resize(1280, 800);
     QSettings settings;
-    restoreGeometry(settings.value(settings::windowGeometryKey()).toByteArray());
+    if (!restoreGeometry(settings.value(settings::windowGeometryKey()).toByteArray())) {
+        // First start: room for a list with its detail pane, or the whole screen where that does not fit.
+        const QSize preferred(1280, 800);
+        const QRect available = screen()->availableGeometry();
+        resize(preferred.boundedTo(available.size()));
+        if (available.width() < preferred.width() || available.height() < preferred.height())
+            setWindowState(Qt::WindowMaximized);
+    }
+    restoreState(settings.value(settings::windowStateKey()).toByteArray());
     showMessagePage(tr("Not connected. Use File > Connect\u2026 to open a Rotor database."));
     updateActions();
 }
@@ -162,6 +173,7 @@ void MainWindow::closeEvent(QCloseEvent *event)
 {
     QSettings settings;
     settings.setValue(settings::windowGeometryKey(), saveGeometry());
+    settings.setValue(settings::windowStateKey(), saveState());
     QMainWindow::closeEvent(event);
 }
 
@@ -390,6 +402,7 @@ void MainWindow::openConnection(const ConnectionSpec &spec)
                                            return; // a newer connection replaced it
                                        if (!ok) {
                                            m_connection.reset();
+                                           m_whenConnected.clear();
                                            showMessagePage(ConnectionDialog::explainError(m_spec, error));
                                            updateActions();
                                            updateStatus();
@@ -437,6 +450,9 @@ void MainWindow::onConnected()
         });
     updateStatus();
     emit connectionOpened();
+    const QList<std::function<void()>> pending = std::exchange(m_whenConnected, {});
+    for (const auto &action : pending)
+        action();
 }
 
 void MainWindow::buildViews()
@@ -506,6 +522,7 @@ void MainWindow::buildViews()
         connect(view, &TableView::currentRowChanged, this, &MainWindow::updateActions);
         connect(view, &TableView::contextMenuAboutToShow, this, &MainWindow::updateActions);
         connect(view, &TableView::rowActivated, view, &TableView::focusDetail);
+        connect(view, &TableView::statusMessage, statusBar(), &QStatusBar::showMessage);
         connect(view->model(), &PagedTableModel::countChanged, this, &MainWindow::updateStatus);
         connect(view->model(), &PagedTableModel::updated, this, [this, view]() {
             if (view == currentView())
@@ -674,8 +691,9 @@ void MainWindow::verifyAudit()
                 m_auditBanner->setText(tr("The audit chain could not be verified: %1").arg(result.second));
                 m_auditBanner->setStyleSheet(QStringLiteral("background: #fff3e0; color: #8a4b00;"));
             } else if (verification.intact) {
-                m_auditBanner->setText(tr("Audit chain intact (%1 entries verified)")
-                                           .arg(Presentation::formatCount(verification.entriesChecked)));
+                m_auditBanner->setText(
+                    tr("Audit chain intact (%Ln entries verified)", nullptr,
+                       int(qMin<qint64>(verification.entriesChecked, std::numeric_limits<int>::max()))));
                 m_auditBanner->setStyleSheet(QStringLiteral("background: #e8f5e9; color: #1b5e20;"));
             } else {
                 m_auditBanner->setText(tr("Audit chain broken at entry %1: %2. Entries from there on cannot be "
@@ -813,15 +831,8 @@ void MainWindow::openUser(qint64 userId, const QString &email)
     scope.userId = userId;
     users->setScope(scope, tr("Showing only user %1").arg(email.isEmpty() ? QString::number(userId) : email));
     showView(Table::Users);
-    // Select the user as soon as the row is there.
-    auto *connection = new QMetaObject::Connection;
-    *connection = connect(users->model(), &PagedTableModel::updated, this, [users, connection]() {
-        if (users->model()->rowCount() > 0 && users->model()->isRowLoaded(0)) {
-            users->tableView()->selectRow(0);
-            QObject::disconnect(*connection);
-            delete connection;
-        }
-    });
+    // The scoped list has one row: the user, selected as soon as it is there.
+    users->selectFirstRowWhenLoaded();
 }
 
 void MainWindow::openSession(qint64 familyId)
@@ -833,14 +844,7 @@ void MainWindow::openSession(qint64 familyId)
     scope.familyId = familyId;
     sessions->setScope(scope, tr("Showing only session %1").arg(familyId));
     showView(Table::Families);
-    auto *connection = new QMetaObject::Connection;
-    *connection = connect(sessions->model(), &PagedTableModel::updated, this, [sessions, connection]() {
-        if (sessions->model()->rowCount() > 0 && sessions->model()->isRowLoaded(0)) {
-            sessions->tableView()->selectRow(0);
-            QObject::disconnect(*connection);
-            delete connection;
-        }
-    });
+    sessions->selectFirstRowWhenLoaded();
 }
 
 void MainWindow::openDevice(qint64 deviceId, const QString &name)
@@ -852,14 +856,62 @@ void MainWindow::openDevice(qint64 deviceId, const QString &name)
     scope.deviceId = deviceId;
     devices->setScope(scope, tr("Showing only device %1").arg(name));
     showView(Table::Devices);
-    auto *connection = new QMetaObject::Connection;
-    *connection = connect(devices->model(), &PagedTableModel::updated, this, [devices, connection]() {
-        if (devices->model()->rowCount() > 0 && devices->model()->isRowLoaded(0)) {
-            devices->tableView()->selectRow(0);
-            QObject::disconnect(*connection);
-            delete connection;
-        }
+    devices->selectFirstRowWhenLoaded();
+}
+
+void MainWindow::whenConnected(std::function<void()> action)
+{
+    if (isConnected())
+        action();
+    else
+        m_whenConnected.append(std::move(action));
+}
+
+void MainWindow::selectFamily(qint64 familyId)
+{
+    whenConnected([this, familyId]() { openSession(familyId); });
+}
+
+void MainWindow::selectUser(const QString &email)
+{
+    whenConnected([this, email]() {
+        showView(Table::Users);
+        struct Found
+        {
+            UserRef user;
+            QString error;
+        };
+        m_connection->actionWorker->run<Found>(
+            this,
+            [email](Database &db) {
+                SystemClock clock;
+                Catalog catalog(db, clock);
+                Found found;
+                if (!catalog.findUser(email, &found.user, &found.error))
+                    found.user.id = 0;
+                return found;
+            },
+            [this](const Found &found) {
+                if (found.user.id > 0)
+                    openUser(found.user.id, found.user.email);
+                else
+                    statusBar()->showMessage(tr("User not found: %1").arg(found.error), 10000);
+            });
     });
+}
+
+QStringList MainWindow::viewNames()
+{
+    return {QStringLiteral("users"), QStringLiteral("devices"), QStringLiteral("sessions"), QStringLiteral("events"),
+            QStringLiteral("audit")};
+}
+
+std::optional<Table> MainWindow::viewForName(const QString &name)
+{
+    const int index = int(viewNames().indexOf(name.trimmed().toLower()));
+    if (index < 0)
+        return std::nullopt;
+    return viewTables[index];
 }
 
 void MainWindow::connectDialog()

@@ -5,8 +5,11 @@
 
 #include <QMainWindow>
 
+#include <QStringList>
+
 #include <functional>
 #include <memory>
+#include <optional>
 
 class QAction;
 class QActionGroup;
@@ -44,6 +47,9 @@ public:
     TableView *view(Table table) const;
     TableView *currentView() const;
     void showView(Table table);
+    // The views by the names the command line uses: users, devices, sessions, events, audit.
+    static QStringList viewNames();
+    static std::optional<Table> viewForName(const QString &name);
     // Security events that arrived since the events list was last looked at.
     int unseenEventCount() const { return m_unseenEvents; }
     bool isAlertVisible() const;
@@ -55,6 +61,10 @@ public:
     // Goes to the Sessions list showing only this session, selected.
     void openSession(qint64 familyId);
     void openDevice(qint64 deviceId, const QString &name);
+    // The same for a session known by its id and a user known by its email (the command line's --select-family and
+    // --select-user). Called before the connection opened, they act once it has.
+    void selectFamily(qint64 familyId);
+    void selectUser(const QString &email);
 
     void refreshAll();
 
@@ -98,6 +108,7 @@ private:
     void updateBadge();
     void verifyAudit();
     void showAlert(const QString &text);
+    void whenConnected(std::function<void()> action);
 
     UserTarget userTarget() const;
     FamilyTarget familyTarget() const;
@@ -115,6 +126,7 @@ private:
     int m_unseenEvents = 0;
     qint64 m_lastSeenEventId = 0;
     bool m_actionRunning = false;
+    QList<std::function<void()>> m_whenConnected; // run once the next connection opened
 
     QListWidget *m_navigation = nullptr;
     QStackedWidget *m_stack = nullptr;

@@ -320,6 +320,115 @@ bool PagedTableModel::isRowLoaded(int row) const
     return it != m_pages.constEnd() && it->generation == m_generation && row % pageSize < it->rows.size();
 }
 
+int PagedTableModel::findLoadedRow(int catalogColumnIndex, const QVariant &value) const
+{
+    if (!value.isValid())
+        return -1;
+    for (auto it = m_pages.constBegin(); it != m_pages.constEnd(); ++it) {
+        if (it->generation != m_generation)
+            continue;
+        for (int i = 0; i < it->rows.size(); ++i) {
+            if (it->rows.at(i).value(catalogColumnIndex) == value) {
+                const int row = it.key() * pageSize + i;
+                return row < m_rowCount ? row : -1;
+            }
+        }
+    }
+    return -1;
+}
+
+bool PagedTableModel::areRowsLoaded(int firstRow, int lastRow) const
+{
+    firstRow = qMax(0, firstRow);
+    lastRow = qMin(lastRow, m_rowCount - 1);
+    for (int page = firstRow / pageSize; firstRow <= lastRow && page <= lastRow / pageSize; ++page) {
+        if (!isRowLoaded(qMax(firstRow, page * pageSize)))
+            return false;
+    }
+    return true;
+}
+
+void PagedTableModel::fetchRows(int firstRow, int lastRow) const
+{
+    if (m_resetPending)
+        return; // the row count still belongs to the old request
+    firstRow = qMax(0, firstRow);
+    lastRow = qMin(lastRow, m_rowCount - 1);
+    for (int page = firstRow / pageSize; firstRow <= lastRow && page <= lastRow / pageSize; ++page) {
+        if (!isRowLoaded(qMax(firstRow, page * pageSize)))
+            requestPage(page);
+    }
+}
+
+void PagedTableModel::readRows(const QList<int> &rows, RowsCallback done) const
+{
+    struct Range
+    {
+        int first = 0;
+        int count = 0;
+    };
+    struct RowsResult
+    {
+        QList<QList<QVariantList>> ranges; // the missing rows, one list per range
+        QString error;
+    };
+    // Rows in the cache are taken now; the others are read in contiguous ranges, one query each.
+    auto known = std::make_shared<QHash<int, QVariantList>>();
+    QList<Range> missing;
+    for (int row : rows) {
+        if (isRowLoaded(row)) {
+            known->insert(row, m_pages.value(row / pageSize).rows.at(row % pageSize));
+        } else if (!missing.isEmpty() && missing.last().first + missing.last().count == row) {
+            ++missing.last().count;
+        } else {
+            missing.append({row, 1});
+        }
+    }
+    const auto assemble = [rows, known, missing, done](const RowsResult &result) {
+        if (!result.error.isEmpty()) {
+            done({}, result.error);
+            return;
+        }
+        for (int r = 0; r < qMin(missing.size(), result.ranges.size()); ++r) {
+            const QList<QVariantList> &rangeRows = result.ranges.at(r);
+            for (int i = 0; i < qMin(missing.at(r).count, int(rangeRows.size())); ++i)
+                known->insert(missing.at(r).first + i, rangeRows.at(i));
+        }
+        QList<QVariantList> values;
+        values.reserve(rows.size());
+        for (int row : rows) {
+            const auto it = known->constFind(row);
+            if (it != known->constEnd())
+                values.append(*it); // a row the list no longer has (it shrank meanwhile) is left out
+        }
+        done(values, QString());
+    };
+    if (missing.isEmpty()) {
+        assemble({});
+        return;
+    }
+    const ListRequest request = currentRequest();
+    auto *self = const_cast<PagedTableModel *>(this);
+    m_pageWorker->run<RowsResult>(
+        self,
+        [request, missing](Database &db) {
+            RowsResult result;
+            SystemClock clock;
+            Catalog catalog(db, clock);
+            for (const Range &range : missing) {
+                ListRequest part = request;
+                part.offset = range.first;
+                part.limit = range.count;
+                QList<QVariantList> rowsOfRange;
+                if (!catalog.list(part, &rowsOfRange, &result.error))
+                    break;
+                result.ranges.append(rowsOfRange);
+            }
+            return result;
+        },
+        assemble);
+}
+
 QVariantList PagedTableModel::rowValues(int row) const
 {
     const Page *page = pageFor(row);
@@ -383,8 +492,9 @@ QVariant PagedTableModel::headerData(int section, Qt::Orientation orientation, i
     if (orientation == Qt::Horizontal && section >= 0 && section < m_columns.size()) {
         if (role == Qt::DisplayRole || role == Qt::ToolTipRole)
             return Presentation::columnTitle(m_table, m_columns.at(section));
-        if (role == Qt::TextAlignmentRole)
-            return int(Qt::AlignLeft | Qt::AlignVCenter);
+        if (role == Qt::TextAlignmentRole) // titles line up with their values
+            return int((Presentation::isNumeric(m_table, m_columns.at(section)) ? Qt::AlignRight : Qt::AlignLeft)
+                       | Qt::AlignVCenter);
         return QVariant();
     }
     return QAbstractTableModel::headerData(section, orientation, role);

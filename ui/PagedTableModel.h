@@ -6,6 +6,7 @@
 #include <QHash>
 #include <QSet>
 
+#include <functional>
 #include <memory>
 
 namespace rotor {
@@ -60,6 +61,16 @@ public:
     int catalogColumn(int modelColumn) const { return m_columns.value(modelColumn, -1); }
     int modelColumn(int catalogColumn) const { return int(m_columns.indexOf(catalogColumn)); }
     int cachedPageCount() const { return int(m_pages.size()); }
+    // The row whose catalogColumn holds value, among the rows loaded for the current request; -1 if none is.
+    int findLoadedRow(int catalogColumn, const QVariant &value) const;
+    bool areRowsLoaded(int firstRow, int lastRow) const;
+    // Asks for the pages of these rows that are not loaded for the current request (updated() follows).
+    void fetchRows(int firstRow, int lastRow) const;
+    // The values of these rows (ascending), loaded or not: those in the cache are taken from it at once, the others
+    // are read on the page worker without disturbing the cache (a selection can be far larger than the cache).
+    // done(rows, error) is called on the GUI thread with the rows in the order asked, unless the model is gone.
+    using RowsCallback = std::function<void(const QList<QVariantList> &rows, const QString &error)>;
+    void readRows(const QList<int> &rows, RowsCallback done) const;
 
     int rowCount(const QModelIndex &parent = QModelIndex()) const override;
     int columnCount(const QModelIndex &parent = QModelIndex()) const override;

@@ -17,12 +17,16 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QSplitter>
+#include <QStyle>
 #include <QTableView>
 #include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace rotor {
 
@@ -87,16 +91,27 @@ TableView::TableView(Table table, DatabaseWorker *pageWorker, DatabaseWorker *co
         }
         menu.exec(header->viewport()->mapToGlobal(position));
     });
-    connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &TableView::updateDetail);
-    connect(m_model, &QAbstractItemModel::modelReset, this, &TableView::updateDetail);
-    connect(m_model, &PagedTableModel::updated, this, &TableView::updateDetail);
+    connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex &current) {
+                // A row chosen while a refresh looks for the kept record wins over it.
+                if (current.isValid() && current.row() != m_keptRow)
+                    m_keptKey = QVariant();
+                updateDetail();
+            });
+    connect(m_model, &QAbstractItemModel::modelReset, this, [this]() {
+        // A new filter, sort or scope: its first rows come with the reset; one of them gets selected.
+        m_keptKey = QVariant();
+        m_selectFirstRow = true;
+        updateDetail();
+    });
+    connect(m_model, &PagedTableModel::updated, this, &TableView::onModelUpdated);
     connect(m_view, &QAbstractItemView::activated, this, [this](const QModelIndex &index) {
         const QVariantList values = m_model->rowValues(index.row());
         if (!values.isEmpty())
             emit rowActivated(values);
     });
 
-    restoreLayout();
+    m_fitColumns = !restoreLayout();
     applyFilterNow();
 }
 
@@ -149,9 +164,14 @@ void TableView::buildFilterBar(QVBoxLayout *layout)
     const QDateTime now = QDateTime::currentDateTime();
     m_sinceEdit = new QDateTimeEdit(now.addDays(-7));
     m_untilEdit = new QDateTimeEdit(now.addDays(1));
+    // Minutes are fine enough for a filter; seconds only make the field wider.
+    QString format = QLocale().dateTimeFormat(QLocale::ShortFormat);
+    format.remove(QRegularExpression(QStringLiteral("[:.]ss")));
     for (QDateTimeEdit *edit : {m_sinceEdit, m_untilEdit}) {
         edit->setCalendarPopup(true);
-        edit->setDisplayFormat(QLocale().dateTimeFormat(QLocale::ShortFormat));
+        edit->setDisplayFormat(format);
+        // Room for the popup button too: some styles leave it out of the size hint and clip the text.
+        edit->setMinimumWidth(edit->sizeHint().width() + edit->fontMetrics().horizontalAdvance(QStringLiteral("00")));
         edit->setEnabled(false);
         connect(edit, &QDateTimeEdit::dateTimeChanged, this, &TableView::scheduleFilter);
     }
@@ -257,9 +277,21 @@ void TableView::setDetailPane(DetailPane *pane)
     m_splitter->setStretchFactor(0, 3);
     m_splitter->setStretchFactor(1, 2);
     const QVariant state = QSettings().value(settings::splitterStateKey(m_table));
-    if (state.isValid())
-        m_splitter->restoreState(state.toByteArray());
+    m_splitterRestored = state.isValid() && m_splitter->restoreState(state.toByteArray());
     updateDetail();
+}
+
+void TableView::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    if (m_detail && !m_splitterRestored) {
+        // First time on screen, nothing remembered: the list, and a pane wide enough to read its fields (the
+        // splitter would otherwise go by size hints, and a timeline's is large).
+        m_splitterRestored = true;
+        const int width = m_splitter->width() > 0 ? m_splitter->width() : this->width();
+        const int pane = qBound(m_detail->minimumWidth(), width * 35 / 100, 520);
+        m_splitter->setSizes({width - pane, pane});
+    }
 }
 
 void TableView::setBanner(QWidget *banner)
@@ -295,6 +327,16 @@ QList<int> TableView::selectedRows() const
 
 QString TableView::selectionAsText() const
 {
+    QList<QVariantList> rows;
+    for (int row : selectedRows()) {
+        if (m_model->isRowLoaded(row))
+            rows.append(m_model->rowValues(row));
+    }
+    return rowsAsText(rows);
+}
+
+QString TableView::rowsAsText(const QList<QVariantList> &rows) const
+{
     const QHeaderView *header = m_view->horizontalHeader();
     QList<int> columns; // in the order the user arranged them, without hidden ones
     for (int visual = 0; visual < header->count(); ++visual) {
@@ -310,10 +352,7 @@ QString TableView::selectionAsText() const
     for (int column : columns)
         titles << clean(m_model->headerData(column, Qt::Horizontal).toString());
     lines << titles.join(QLatin1Char('\t'));
-    for (int row : selectedRows()) {
-        const QVariantList values = m_model->rowValues(row);
-        if (values.isEmpty())
-            continue; // not loaded (a huge selection scrolled out of the cache): copy what is there
+    for (const QVariantList &values : rows) {
         QStringList fields;
         for (int column : columns) {
             const int catalog = m_model->catalogColumn(column);
@@ -326,9 +365,31 @@ QString TableView::selectionAsText() const
 
 void TableView::copySelection()
 {
-    if (selectedRows().isEmpty())
+    const QList<int> rows = selectedRows();
+    if (rows.isEmpty())
         return;
-    QApplication::clipboard()->setText(selectionAsText());
+    const quint64 serial = ++m_copySerial;
+    const bool cached = std::all_of(rows.cbegin(), rows.cend(), [this](int row) { return m_model->isRowLoaded(row); });
+    if (!cached)
+        emit statusMessage(tr("Reading %Ln rows to copy\u2026", nullptr, int(rows.size())), 0);
+    // Answered at once when every row is cached; otherwise once the others were read (the model is our child, so
+    // this is alive whenever the answer comes).
+    m_model->readRows(rows, [this, serial](const QList<QVariantList> &values, const QString &error) {
+        if (serial != m_copySerial)
+            return;
+        if (!error.isEmpty()) {
+            emit statusMessage(tr("Nothing was copied: %1").arg(error), 10000);
+            return;
+        }
+        QApplication::clipboard()->setText(rowsAsText(values));
+        emit statusMessage(tr("Copied %Ln rows.", nullptr, int(values.size())), 5000);
+    });
+}
+
+void TableView::selectFirstRowWhenLoaded()
+{
+    m_selectFirstRow = true;
+    onModelUpdated();
 }
 
 void TableView::focusFilter()
@@ -362,8 +423,13 @@ void TableView::refresh()
         applyFilterNow();
         return;
     }
+    // The selection stays on its record: keep its id, look for it among the fresh rows.
+    const int row = currentRow();
+    if (!m_keptKey.isValid() && row >= 0 && !m_shownValues.isEmpty()) {
+        m_keptKey = m_shownValues.value(0);
+        m_keptRow = row;
+    }
     m_model->refresh();
-    m_shownKey = QVariant(); // the detail pane reloads too
     updateDetail();
 }
 
@@ -392,25 +458,119 @@ void TableView::showContextMenu(const QPoint &position)
 
 void TableView::updateDetail()
 {
-    const QVariantList values = currentRowValues();
-    const QVariant key = values.value(0);
+    if (m_keptKey.isValid() && !restoreSelection())
+        return; // the pane keeps showing the record until it is found again (or known to be gone)
+    const int row = currentRow();
+    const QVariantList values = row >= 0 && m_model->isRowLoaded(row) ? m_model->rowValues(row) : QVariantList();
     if (values.isEmpty()) {
-        if (currentRow() >= 0)
+        if (row >= 0) {
+            m_model->fetchRows(row, row);
             return; // its page is on its way; updated() brings us back
-        if (m_shownKey.isValid() || m_detail) {
-            m_shownKey = QVariant();
+        }
+        if (!m_shownValues.isEmpty() || m_detail) {
+            m_shownValues.clear();
             if (m_detail)
                 m_detail->clear();
             emit currentRowChanged({});
         }
         return;
     }
-    if (key == m_shownKey)
+    if (values == m_shownValues)
         return;
-    m_shownKey = key;
+    m_shownValues = values;
     if (m_detail)
         m_detail->showRow(values);
     emit currentRowChanged(values);
+}
+
+void TableView::onModelUpdated()
+{
+    if (m_fitColumns && m_model->isRowLoaded(0)) {
+        m_fitColumns = false;
+        fitColumnsToContents();
+    }
+    if (m_selectFirstRow && m_model->totalCount() >= 0 && !m_model->isLoading()) {
+        if (m_model->rowCount() == 0) {
+            m_selectFirstRow = false;
+        } else if (m_model->isRowLoaded(0)) {
+            m_selectFirstRow = false;
+            if (!m_view->selectionModel()->currentIndex().isValid())
+                m_view->selectionModel()->setCurrentIndex(
+                    m_model->index(0, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        }
+    }
+    updateDetail();
+}
+
+bool TableView::restoreSelection()
+{
+    const int found = m_model->findLoadedRow(0, m_keptKey);
+    if (found < 0) {
+        if (m_model->isLoading())
+            return false;
+        // Not among the refreshed rows: it may have moved a little (rows came or went above it) into a page that
+        // was not refreshed. Those pages are read first; only then is it known to be gone.
+        const int first = m_keptRow - PagedTableModel::pageSize;
+        const int last = m_keptRow + PagedTableModel::pageSize;
+        if (!m_model->areRowsLoaded(first, last)) {
+            m_model->fetchRows(first, last);
+            if (m_model->isLoading())
+                return false;
+        }
+        m_keptKey = QVariant();
+        m_keptRow = -1;
+        m_view->selectionModel()->clear(); // the record is gone: so is the selection (and the pane follows)
+        return true;
+    }
+    const int current = currentRow();
+    m_keptKey = QVariant();
+    m_keptRow = -1;
+    if (found == current)
+        return true;
+    // Move the whole selection by as many rows as its record moved, without scrolling away from what the user
+    // looks at (unless the record was on screen: then it stays there).
+    QItemSelectionModel *selection = m_view->selectionModel();
+    const int shift = current >= 0 ? found - current : 0;
+    const QRect viewport = m_view->viewport()->rect();
+    const bool wasVisible = current >= 0 && viewport.intersects(m_view->visualRect(m_model->index(current, 0)));
+    QItemSelection moved;
+    const int lastRow = m_model->rowCount() - 1;
+    const int lastColumn = m_model->columnCount() - 1;
+    for (const QItemSelectionRange &range : selection->selection()) {
+        const int top = qBound(0, range.top() + shift, lastRow);
+        const int bottom = qBound(0, range.bottom() + shift, lastRow);
+        moved.select(m_model->index(top, 0), m_model->index(bottom, lastColumn));
+    }
+    const int column = qMax(0, selection->currentIndex().column());
+    const bool autoScroll = m_view->hasAutoScroll();
+    m_view->setAutoScroll(false);
+    selection->setCurrentIndex(m_model->index(found, column), QItemSelectionModel::NoUpdate);
+    selection->select(moved, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    if (!selection->isRowSelected(found, QModelIndex()))
+        selection->select(m_model->index(found, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
+    m_view->setAutoScroll(autoScroll);
+    if (wasVisible)
+        m_view->scrollTo(m_model->index(found, column));
+    return true;
+}
+
+void TableView::fitColumnsToContents()
+{
+    fitColumns(m_view, m_model, maxFittedColumnWidth);
+}
+
+void TableView::fitColumns(QTableView *view, const PagedTableModel *model, int maxWidth)
+{
+    // The first page only: measuring a million rows (or asking for them) is what a lazy model must never do.
+    QHeaderView *header = view->horizontalHeader();
+    const int rows = qMin(model->rowCount(), PagedTableModel::pageSize);
+    const int padding = view->style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, view) * 2 + 8;
+    for (int column = 0; column < model->columnCount(); ++column) {
+        int width = header->sectionSizeHint(column);
+        for (int row = 0; row < rows && model->isRowLoaded(row); ++row)
+            width = qMax(width, view->sizeHintForIndex(model->index(row, column)).width() + padding);
+        header->resizeSection(column, qMin(width, maxWidth));
+    }
 }
 
 void TableView::saveLayout() const
@@ -421,11 +581,10 @@ void TableView::saveLayout() const
         store.setValue(settings::splitterStateKey(m_table), m_splitter->saveState());
 }
 
-void TableView::restoreLayout()
+bool TableView::restoreLayout()
 {
     const QVariant state = QSettings().value(settings::headerStateKey(m_table));
-    if (state.isValid())
-        m_view->horizontalHeader()->restoreState(state.toByteArray());
+    return state.isValid() && m_view->horizontalHeader()->restoreState(state.toByteArray());
 }
 
 } // namespace rotor

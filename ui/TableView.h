@@ -32,6 +32,8 @@ class TableView : public QWidget
 
 public:
     static constexpr int filterDelayMs = 200;
+    // Columns fitted to their contents are never made wider than this (long user agents, hashes).
+    static constexpr int maxFittedColumnWidth = 320;
 
     TableView(Table table, DatabaseWorker *pageWorker, DatabaseWorker *countWorker, QWidget *parent = nullptr);
     ~TableView() override;
@@ -58,21 +60,35 @@ public:
     QList<int> selectedRows() const;
     // The selected rows as tab-separated text, a header line first, as the user sees them.
     QString selectionAsText() const;
+    // Copies the selected rows to the clipboard. Rows that are not in the model's cache are read first (on the
+    // model's worker; the status bar says so), so nothing selected is ever left out.
     void copySelection();
+    // Selects the first row once the current load has it (now, if it has), unless a row is selected by then.
+    void selectFirstRowWhenLoaded();
     void focusFilter();
     void focusDetail();
     // Reloads keeping what is on screen until fresh rows arrive (a live update or F5).
     void refresh();
     void applyFilterNow();
 
+    // Sizes view's columns to fit the loaded rows of its first page and their titles, at most maxWidth each.
+    static void fitColumns(QTableView *view, const PagedTableModel *model, int maxWidth);
+
     void saveLayout() const;
-    void restoreLayout();
+    // Restores the remembered column layout; false if there is none (the columns are then fitted to the first
+    // rows once they arrive).
+    bool restoreLayout();
 
 signals:
     // The current row changed, or its values arrived; values is empty when nothing is selected.
     void currentRowChanged(const QVariantList &values);
     void rowActivated(const QVariantList &values);
     void contextMenuAboutToShow();
+    // Something worth a line in the status bar (a long copy), shown for timeoutMs (0: until replaced).
+    void statusMessage(const QString &text, int timeoutMs);
+
+protected:
+    void showEvent(QShowEvent *event) override;
 
 private:
     void buildFilterBar(QVBoxLayout *layout);
@@ -80,6 +96,11 @@ private:
     ListRequest filterFromBar() const;
     void showContextMenu(const QPoint &position);
     void updateDetail();
+    void onModelUpdated();
+    // After a refresh: puts the selection back on the record it was on. False while that is not known yet.
+    bool restoreSelection();
+    void fitColumnsToContents();
+    QString rowsAsText(const QList<QVariantList> &rows) const;
 
     Table m_table;
     PagedTableModel *m_model = nullptr;
@@ -99,7 +120,15 @@ private:
     QAction *m_copyAction = nullptr;
     QList<QAction *> m_rowActions;
     ListRequest m_scope;
-    QVariant m_shownKey; // the first column of the row the detail pane shows, to notice when it changes
+    QVariantList m_shownValues; // the row the detail pane shows, to notice when it (or its values) change
+    // The record (its id, the first catalog column) that was current when a refresh started, and its row then:
+    // the selection follows the record, not the row number, when rows come and go above it.
+    QVariant m_keptKey;
+    int m_keptRow = -1;
+    bool m_selectFirstRow = true; // the first load selects its first row
+    bool m_fitColumns = false; // no remembered layout: fit the columns to the first rows once
+    bool m_splitterRestored = false; // false: the detail pane gets its share when first shown
+    quint64 m_copySerial = 0; // a newer copy wins over one still reading its rows
 };
 
 } // namespace rotor

@@ -3,12 +3,39 @@
 #include "MainWindow.h"
 #include "Paths.h"
 #include "Presentation.h"
+#include "Translations.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QLocale>
 #include <QMessageBox>
 
 #include <cstdio>
+
+namespace {
+
+// --lang has to be known before the translations are loaded, and they before the options' help texts are made.
+QString languageFromArguments(const QStringList &arguments)
+{
+    const QString name = QStringLiteral("--lang");
+    for (int i = 1; i < arguments.size(); ++i) {
+        const QString &argument = arguments.at(i);
+        if (argument == QLatin1String("--"))
+            break;
+        if (argument == name && i + 1 < arguments.size())
+            return arguments.at(i + 1);
+        if (argument.startsWith(name + QLatin1Char('=')))
+            return argument.mid(name.size() + 1);
+    }
+    return QString();
+}
+
+void printError(const QString &message)
+{
+    std::fprintf(stderr, "rotor-console: %s\n", message.toLocal8Bit().constData());
+}
+
+} // namespace
 
 int main(int argc, char *argv[])
 {
@@ -17,6 +44,11 @@ int main(int argc, char *argv[])
     QApplication::setOrganizationName(QStringLiteral("Rotor"));
     QApplication::setApplicationVersion(QStringLiteral(ROTOR_VERSION));
     QApplication::setWindowIcon(rotor::icons::named("rotor"));
+
+    const QString language = languageFromArguments(QApplication::arguments());
+    if (!language.isEmpty())
+        QLocale::setDefault(QLocale(language)); // numbers and dates follow the chosen language too
+    rotor::translations::install(&app, QLocale());
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QApplication::translate("main",
@@ -30,16 +62,57 @@ int main(int argc, char *argv[])
         QStringLiteral("PATH|URI"));
     const QCommandLineOption readOnlyOption(
         QStringLiteral("read-only"), QApplication::translate("main", "Open without the right to change anything."));
+    const QCommandLineOption viewOption(QStringLiteral("view"),
+                                        QApplication::translate("main", "Start on this view: %1.")
+                                            .arg(rotor::MainWindow::viewNames().join(QStringLiteral(", "))),
+                                        QApplication::translate("main", "NAME"));
+    const QCommandLineOption familyOption(
+        QStringLiteral("select-family"),
+        QApplication::translate("main", "Open the session with this ID, selected, with its chain timeline."),
+        QApplication::translate("main", "ID"));
+    const QCommandLineOption userOption(QStringLiteral("select-user"),
+                                        QApplication::translate("main", "Open the user with this email, selected."),
+                                        QApplication::translate("main", "EMAIL"));
+    const QCommandLineOption languageOption(
+        QStringLiteral("lang"),
+        QApplication::translate("main", "Use this language instead of the system's (for example de, fr, en_US)."),
+        QApplication::translate("main", "CODE"));
     parser.addOption(databaseOption);
     parser.addOption(readOnlyOption);
+    parser.addOption(viewOption);
+    parser.addOption(familyOption);
+    parser.addOption(userOption);
+    parser.addOption(languageOption);
     parser.process(app);
+
+    std::optional<rotor::Table> view;
+    if (parser.isSet(viewOption)) {
+        view = rotor::MainWindow::viewForName(parser.value(viewOption));
+        if (!view) {
+            printError(QApplication::translate("main", "unknown view '%1' (known views: %2)")
+                           .arg(parser.value(viewOption), rotor::MainWindow::viewNames().join(QStringLiteral(", "))));
+            return 2;
+        }
+    }
+    qint64 familyId = 0;
+    if (parser.isSet(familyOption)) {
+        bool ok = false;
+        familyId = parser.value(familyOption).toLongLong(&ok);
+        if (!ok || familyId <= 0) {
+            printError(QApplication::translate("main",
+                                               "--select-family needs a session ID (a positive number), not "
+                                               "'%1'")
+                           .arg(parser.value(familyOption)));
+            return 2;
+        }
+    }
 
     rotor::ConnectionSpec spec;
     QString error;
     bool haveConnection = true;
     if (parser.isSet(databaseOption)) {
         if (!rotor::ConnectionSpec::parse(parser.value(databaseOption), &spec, &error)) {
-            std::fprintf(stderr, "rotor-console: %s\n", error.toLocal8Bit().constData());
+            printError(error);
             return 2;
         }
     } else {
@@ -57,8 +130,15 @@ int main(int argc, char *argv[])
     spec.readOnly = spec.readOnly || parser.isSet(readOnlyOption);
 
     rotor::MainWindow window;
+    if (view)
+        window.showView(*view);
     window.show();
     if (haveConnection)
         window.openConnection(spec);
+    // Both wait for the connection; each opens its view.
+    if (familyId > 0)
+        window.selectFamily(familyId);
+    if (parser.isSet(userOption))
+        window.selectUser(parser.value(userOption));
     return app.exec();
 }

@@ -1,4 +1,5 @@
 #include "AdminService.h"
+#include "ConsoleSettings.h"
 #include "DetailPanes.h"
 #include "MainWindow.h"
 #include "PagedTableModel.h"
@@ -6,6 +7,7 @@
 #include "SecurityEvent.h"
 #include "TableView.h"
 #include "TimelineWidget.h"
+#include "Translations.h"
 #include "UiTestDatabase.h"
 
 #include <QAction>
@@ -13,15 +15,19 @@
 #include <QClipboard>
 #include <QComboBox>
 #include <QDialog>
+#include <QFile>
+#include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTableView>
 #include <QTest>
 #include <QTimer>
+#include <QTranslator>
 
 #include <functional>
 
@@ -61,6 +67,33 @@ void confirmWithReason(QDialog *dialog, const QString &reason)
     QTest::mouseClick(confirm, Qt::LeftButton);
 }
 
+// What another program (an auth server, rotorctl) does: record a security event on its own connection.
+void recordEventElsewhere(UiTestDatabase &database, const QString &ip)
+{
+    ListRequest families;
+    families.table = Table::Families;
+    families.limit = 1;
+    const QVariantList family = database.list(families).first();
+    SecurityEvent event;
+    event.kind = QLatin1String(event_kind::replayDetected);
+    event.occurredAt = QDateTime::currentMSecsSinceEpoch();
+    event.userId = family.value(column::FamilyUserId).toLongLong();
+    event.familyId = family.value(column::FamilyId).toLongLong();
+    event.presentedGeneration = 1;
+    event.currentGeneration = 2;
+    event.ip = ip;
+    event.userAgent = QStringLiteral("curl/8.0");
+    QString error;
+    Database &db = database.db();
+    QVERIFY2(db.transact(
+                 [&](QString *stepError) {
+                     return store::recordEvent(db, event, nullptr, stepError) ? Database::Step::Commit
+                                                                              : Database::Step::Abort;
+                 },
+                 &error),
+             qPrintable(error));
+}
+
 void cancel(QDialog *dialog)
 {
     auto *button = dialog->findChild<QPushButton *>(QStringLiteral("cancelButton"));
@@ -86,6 +119,7 @@ private slots:
     void everyViewShowsDetail_data();
     void everyViewShowsDetail();
     void copyPutsRowsOnClipboard();
+    void copyReadsRowsBeyondTheCache();
     void timelineMarksReplay();
     void eventLinksOpenSession();
     void auditChainShown();
@@ -95,6 +129,13 @@ private slots:
     void revokeUserSessions();
     void readOnlyHidesEveryWrite();
     void replayArrivesLive();
+    void selectionFollowsRecordOnRefresh();
+    void selectionClearedWhenRecordGone();
+    void selectFamilyAndUser();
+    void selectBeforeConnected();
+    void englishPluralForms();
+    void columnsFitTheirContents();
+    void windowRemembersGeometry();
 
 private:
     void openWindow(const ConnectionSpec &spec);
@@ -102,6 +143,7 @@ private:
     void selectFirstRow(TableView *view);
 
     UiTestDatabase m_database;
+    std::unique_ptr<UiTestDatabase> m_bigDatabase; // more users than the model's page cache holds
     std::unique_ptr<MainWindow> m_window;
 };
 
@@ -110,6 +152,7 @@ void TestConsole::initTestCase()
     QStandardPaths::setTestModeEnabled(true); // settings of a test never touch the user's
     QApplication::setOrganizationName(QStringLiteral("RotorTests"));
     QApplication::setApplicationName(QStringLiteral("tst_console"));
+    QSettings().clear(); // every run starts as a first start (window size, column layout)
     QString error;
     QVERIFY2(m_database.create(300, &error), qPrintable(error));
 }
@@ -205,7 +248,9 @@ void TestConsole::everyViewShowsDetail()
     QFETCH(int, shownColumn);
     TableView *view = waitForView(table);
     QVERIFY(view && view->detailPane());
-    QVERIFY(view->detailPane()->headerText().isEmpty());
+    // The first row is selected as the list loads, so the pane is never empty when there are rows.
+    QTRY_COMPARE_WITH_TIMEOUT(view->currentRow(), 0, timeout);
+    QTRY_VERIFY_WITH_TIMEOUT(!view->detailPane()->headerText().isEmpty(), timeout);
     selectFirstRow(view);
     const QVariantList row = view->currentRowValues();
     QTRY_VERIFY_WITH_TIMEOUT(!view->detailPane()->headerText().isEmpty(), timeout);
@@ -265,6 +310,41 @@ void TestConsole::copyPutsRowsOnClipboard()
         QCOMPARE(fields.at(view->model()->modelColumn(column::FamilyState)),
                  Presentation::familyStateText(view->model()->value(row, column::FamilyState).toString()));
     }
+}
+
+void TestConsole::copyReadsRowsBeyondTheCache()
+{
+    const int users = PagedTableModel::pageSize * PagedTableModel::maxCachedPages + 300;
+    if (!m_bigDatabase) {
+        m_bigDatabase = std::make_unique<UiTestDatabase>();
+        QString error;
+        QVERIFY2(m_bigDatabase->create(users, &error), qPrintable(error));
+    }
+    openWindow(m_bigDatabase->spec());
+    TableView *view = waitForView(Table::Users);
+    QCOMPARE(view->model()->totalCount(), qint64(users));
+    selectFirstRow(view);
+    QTest::keyClick(view->tableView(), Qt::Key_A, Qt::ControlModifier);
+    QCOMPARE(view->selectedRows().size(), users);
+    QVERIFY(!view->model()->isRowLoaded(users - 1));
+
+    QApplication::clipboard()->clear();
+    QTest::keyClick(view->tableView(), Qt::Key_C, Qt::ControlModifier);
+    QVERIFY2(m_window->statusBar()->currentMessage().contains(QLocale().toString(users)),
+             qPrintable(m_window->statusBar()->currentMessage()));
+    QTRY_COMPARE_WITH_TIMEOUT(QApplication::clipboard()->text().count(QLatin1Char('\n')), users + 1, timeout);
+    const QStringList lines = QApplication::clipboard()->text().split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    ListRequest all = view->model()->currentRequest();
+    const QList<QVariantList> expected = m_bigDatabase->list(all);
+    QCOMPARE(expected.size(), users);
+    const int emailColumn = view->model()->modelColumn(column::UserEmail);
+    for (int row : {0, PagedTableModel::pageSize, users / 2, users - 1}) {
+        QCOMPARE(lines.at(row + 1).split(QLatin1Char('\t')).at(emailColumn),
+                 expected.at(row).value(column::UserEmail).toString());
+    }
+    QVERIFY(m_window->statusBar()->currentMessage().contains(QLocale().toString(users)));
+    // Read beside the cache, not through it.
+    QVERIFY(view->model()->cachedPageCount() <= PagedTableModel::maxCachedPages);
 }
 
 void TestConsole::timelineMarksReplay()
@@ -484,28 +564,8 @@ void TestConsole::replayArrivesLive()
     QCOMPARE(m_window->unseenEventCount(), 0);
 
     // Another program (an auth server, rotorctl) records a replay on its own connection.
-    ListRequest families;
-    families.table = Table::Families;
-    families.limit = 1;
-    const QVariantList family = m_database.list(families).first();
-    SecurityEvent event;
-    event.kind = QLatin1String(event_kind::replayDetected);
-    event.occurredAt = QDateTime::currentMSecsSinceEpoch();
-    event.userId = family.value(column::FamilyUserId).toLongLong();
-    event.familyId = family.value(column::FamilyId).toLongLong();
-    event.presentedGeneration = 1;
-    event.currentGeneration = 2;
-    event.ip = QStringLiteral("203.0.113.66");
-    event.userAgent = QStringLiteral("curl/8.0");
-    QString error;
-    Database &db = m_database.db();
-    QVERIFY2(db.transact(
-                 [&](QString *stepError) {
-                     return store::recordEvent(db, event, nullptr, stepError) ? Database::Step::Commit
-                                                                              : Database::Step::Abort;
-                 },
-                 &error),
-             qPrintable(error));
+    const QString ip = QStringLiteral("203.0.113.66");
+    recordEventElsewhere(m_database, ip);
 
     QTRY_COMPARE_WITH_TIMEOUT(events->model()->totalCount(), before + 1, timeout);
     QTRY_COMPARE_WITH_TIMEOUT(m_window->unseenEventCount(), 1, timeout);
@@ -513,11 +573,190 @@ void TestConsole::replayArrivesLive()
         m_window->isAlertVisible() && m_window->alertText().contains(QStringLiteral("203.0.113.66")), timeout);
     QVERIFY(!QApplication::activeModalWidget()); // an alert, never a blocking box
     QTRY_VERIFY_WITH_TIMEOUT(
-        events->model()->isRowLoaded(0) && events->model()->value(0, column::EventIp).toString() == event.ip, timeout);
+        events->model()->isRowLoaded(0) && events->model()->value(0, column::EventIp).toString() == ip, timeout);
 
     m_window->showView(Table::Events);
     QCOMPARE(m_window->unseenEventCount(), 0);
     QVERIFY(!m_window->isAlertVisible());
+}
+
+void TestConsole::selectionFollowsRecordOnRefresh()
+{
+    // Newest first: a new event comes in above the selected one and pushes it down a row.
+    TableView *events = waitForView(Table::Events);
+    const qint64 before = events->model()->totalCount();
+    selectFirstRow(events);
+    QTest::keyClick(events->tableView(), Qt::Key_Down);
+    QTest::keyClick(events->tableView(), Qt::Key_Down);
+    QTRY_VERIFY_WITH_TIMEOUT(events->currentRow() == 2 && !events->currentRowValues().isEmpty(), timeout);
+    const qint64 selectedId = events->currentRowValues().value(column::EventId).toLongLong();
+    QTRY_VERIFY_WITH_TIMEOUT(events->detailPane()->headerText().contains(QString::number(selectedId)), timeout);
+
+    recordEventElsewhere(m_database, QStringLiteral("198.51.100.77"));
+    QTRY_COMPARE_WITH_TIMEOUT(events->model()->totalCount(), before + 1, timeout);
+    QTRY_VERIFY_WITH_TIMEOUT(events->model()->isRowLoaded(0)
+                                 && events->model()->value(0, column::EventIp).toString()
+                                     == QLatin1String("198.51.100.77"),
+                             timeout);
+    // The same event, one row further down, is still the selected one, and the pane still shows it.
+    QTRY_COMPARE_WITH_TIMEOUT(events->currentRowValues().value(column::EventId).toLongLong(), selectedId, timeout);
+    QCOMPARE(events->currentRow(), 3);
+    QCOMPARE(events->selectedRows(), QList<int> {3});
+    QVERIFY(events->detailPane()->headerText().contains(QString::number(selectedId)));
+    QVERIFY(!events->detailPane()->headerText().contains(QStringLiteral("198.51.100.77")));
+}
+
+void TestConsole::selectionClearedWhenRecordGone()
+{
+    TableView *sessions = waitForView(Table::Families);
+    sessions->stateCombo()->setCurrentIndex(sessions->stateCombo()->findData(QStringLiteral("active")));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        sessions->model()->filter().state == QLatin1String("active") && !sessions->model()->isLoading(), timeout);
+    selectFirstRow(sessions);
+    QTest::keyClick(sessions->tableView(), Qt::Key_Down);
+    QTRY_VERIFY_WITH_TIMEOUT(sessions->currentRow() == 1 && !sessions->currentRowValues().isEmpty(), timeout);
+    const qint64 familyId = sessions->currentRowValues().value(column::FamilyId).toLongLong();
+    QTRY_VERIFY_WITH_TIMEOUT(sessions->detailPane()->headerText().contains(QStringLiteral("Session %1").arg(familyId)),
+                             timeout);
+
+    // Revoked by another console: it leaves the list of active sessions, and the selection with it.
+    QString error;
+    AdminService admin(m_database.db(), m_database.clock(), Actor::forConnection(m_database.spec()));
+    QVERIFY2(admin.revokeFamily(familyId, QStringLiteral("elsewhere"), &error), qPrintable(error));
+    QTRY_VERIFY_WITH_TIMEOUT(sessions->currentRow() < 0, timeout);
+    QVERIFY(sessions->selectedRows().isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(sessions->detailPane()->headerText().isEmpty(), timeout);
+    QVERIFY(sessions->model()->findLoadedRow(column::FamilyId, familyId) < 0);
+}
+
+void TestConsole::selectFamilyAndUser()
+{
+    ListRequest replays;
+    replays.table = Table::Events;
+    replays.kind = QLatin1String(event_kind::replayDetected);
+    replays.limit = 1;
+    const qint64 familyId = m_database.list(replays).first().value(column::EventFamily).toLongLong();
+    m_window->selectFamily(familyId);
+    TableView *sessions = m_window->view(Table::Families);
+    QCOMPARE(m_window->currentView(), sessions);
+    QTRY_COMPARE_WITH_TIMEOUT(sessions->currentRowValues().value(column::FamilyId).toLongLong(), familyId, timeout);
+    auto *pane = qobject_cast<FamilyDetailPane *>(sessions->detailPane());
+    QTRY_VERIFY_WITH_TIMEOUT(pane->isChainLoaded(), timeout);
+    QCOMPARE(pane->timeline()->entryCount(TimelineWidget::EntryKind::Replay), 1);
+
+    ListRequest someUser;
+    someUser.table = Table::Users;
+    someUser.offset = 150; // not on the first screen
+    someUser.limit = 1;
+    const QString email = m_database.list(someUser).first().value(column::UserEmail).toString();
+    m_window->selectUser(email.toUpper()); // as typed on a command line
+    TableView *users = m_window->view(Table::Users);
+    QCOMPARE(m_window->currentView(), users);
+    QTRY_COMPARE_WITH_TIMEOUT(users->currentRowValues().value(column::UserEmail).toString(), email, timeout);
+    QTRY_VERIFY_WITH_TIMEOUT(users->detailPane()->headerText().contains(email.toHtmlEscaped()), timeout);
+
+    m_window->selectUser(QStringLiteral("nobody@nowhere.invalid"));
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->statusBar()->currentMessage().contains(QStringLiteral("nobody@nowhere")),
+                             timeout);
+
+    QCOMPARE(MainWindow::viewForName(QStringLiteral("sessions")), std::optional<Table>(Table::Families));
+    QCOMPARE(MainWindow::viewForName(QStringLiteral("Audit")), std::optional<Table>(Table::Audit));
+    QVERIFY(!MainWindow::viewForName(QStringLiteral("tokens")));
+}
+
+void TestConsole::selectBeforeConnected()
+{
+    // As the command line does it: the view and the session are asked for before the database is open.
+    m_window = std::make_unique<MainWindow>();
+    ListRequest families;
+    families.table = Table::Families;
+    families.offset = 42;
+    families.limit = 1;
+    const qint64 familyId = m_database.list(families).first().value(column::FamilyId).toLongLong();
+    m_window->showView(Table::Events);
+    m_window->selectFamily(familyId);
+    m_window->show();
+    m_window->openConnection(m_database.spec());
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->isConnected(), timeout);
+    TableView *sessions = m_window->view(Table::Families);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->currentView(), sessions, timeout);
+    QTRY_COMPARE_WITH_TIMEOUT(sessions->currentRowValues().value(column::FamilyId).toLongLong(), familyId, timeout);
+}
+
+void TestConsole::englishPluralForms()
+{
+    // Source strings are English; without the English plural forms a count of one reads "1 sessions".
+    const QStringList loaded = translations::install(qApp, QLocale(QLocale::English, QLocale::UnitedStates));
+    const auto uninstall = qScopeGuard([]() { qDeleteAll(qApp->findChildren<QTranslator *>()); });
+    QVERIFY2(loaded.contains(QStringLiteral(":/i18n/rotor_en.qm")), qPrintable(loaded.join(QLatin1Char(' '))));
+    QCOMPARE(Presentation::rowCountText(Table::Families, 2), QStringLiteral("2 sessions"));
+
+    ListRequest families;
+    families.table = Table::Families;
+    families.limit = 1;
+    const qint64 familyId = m_database.list(families).first().value(column::FamilyId).toLongLong();
+    waitForView(Table::Families);
+    m_window->openSession(familyId);
+    auto *count = m_window->findChild<QLabel *>(QStringLiteral("countLabel"));
+    QTRY_COMPARE_WITH_TIMEOUT(count->text(), QStringLiteral("1 session"), timeout);
+
+    // Every language is embedded the same way; whatever one lacks still reads as proper English, since the English
+    // plurals are always installed beneath it.
+    for (const char *language : {"de", "fr", "en"})
+        QVERIFY(QFile::exists(QStringLiteral(":/i18n/rotor_%1.qm").arg(QLatin1String(language))));
+    qDeleteAll(qApp->findChildren<QTranslator *>());
+    const QStringList german = translations::install(qApp, QLocale(QLocale::German, QLocale::Germany));
+    QVERIFY2(german.contains(QStringLiteral(":/i18n/rotor_en.qm")), qPrintable(german.join(QLatin1Char(' '))));
+}
+
+void TestConsole::columnsFitTheirContents()
+{
+    // A first start: no remembered column layout.
+    m_window.reset();
+    QSettings().remove(settings::headerStateKey(Table::Users));
+    openWindow(m_database.spec());
+    TableView *users = waitForView(Table::Users);
+    QTRY_VERIFY_WITH_TIMEOUT(users->model()->isRowLoaded(0), timeout);
+    const QHeaderView *header = users->tableView()->horizontalHeader();
+    const QFontMetrics metrics(users->tableView()->font());
+    const int emailColumn = users->model()->modelColumn(column::UserEmail);
+    const int idColumn = users->model()->modelColumn(column::UserId);
+    int widest = 0;
+    for (int row = 0; row < qMin(users->model()->rowCount(), PagedTableModel::pageSize); ++row)
+        widest = qMax(widest, metrics.horizontalAdvance(users->model()->value(row, column::UserEmail).toString()));
+    QTRY_VERIFY2_WITH_TIMEOUT(header->sectionSize(emailColumn) > widest,
+                              qPrintable(QStringLiteral("%1 <= %2").arg(header->sectionSize(emailColumn)).arg(widest)),
+                              timeout);
+    QVERIFY2(header->sectionSize(idColumn) < 100, qPrintable(QString::number(header->sectionSize(idColumn))));
+    for (int column = 0; column < header->count() - 1; ++column)
+        QVERIFY(header->sectionSize(column) <= TableView::maxFittedColumnWidth);
+
+    // The user's own widths win over fitting, once remembered.
+    users->tableView()->horizontalHeader()->resizeSection(emailColumn, 333);
+    m_window.reset(); // the views remember their layout as they go
+    openWindow(m_database.spec());
+    users = waitForView(Table::Users);
+    QTRY_VERIFY_WITH_TIMEOUT(users->model()->isRowLoaded(0), timeout);
+    QCOMPARE(users->tableView()->horizontalHeader()->sectionSize(emailColumn), 333);
+}
+
+void TestConsole::windowRemembersGeometry()
+{
+    m_window.reset();
+    QSettings settings;
+    settings.remove(settings::windowGeometryKey());
+    settings.remove(settings::windowStateKey());
+    m_window = std::make_unique<MainWindow>();
+    const QSize available = m_window->screen()->availableGeometry().size();
+    QCOMPARE(m_window->size(), QSize(1280, 800).boundedTo(available));
+    m_window->show();
+    m_window->resize(900, 580);
+    QTRY_COMPARE(m_window->size(), QSize(900, 580));
+    m_window->close();
+    QVERIFY(settings.contains(settings::windowGeometryKey()));
+    QVERIFY(settings.contains(settings::windowStateKey()));
+    m_window = std::make_unique<MainWindow>();
+    QCOMPARE(m_window->size(), QSize(900, 580));
 }
 
 QTEST_MAIN(TestConsole)
