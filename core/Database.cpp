@@ -20,6 +20,10 @@ namespace {
 constexpr int applicationId = 0x524F5452;
 // Serializes migrations of several servers starting at once on one PostgreSQL database.
 constexpr qint64 migrationLockKey = 0x524F544F52;
+// SQLite's transaction statements, prepared once per connection like the hot path's statements rather than on every
+// transaction (PostgreSQL cannot PREPARE them, so there they stay ad hoc).
+const char beginImmediateSql[] = "BEGIN IMMEDIATE";
+const char commitSql[] = "COMMIT";
 // SQLSTATE "sqlclient_unable_to_establish_sqlconnection": set on the error of a reconnect that just failed.
 constexpr char reconnectFailedCode[] = "08001";
 
@@ -524,7 +528,19 @@ bool Database::transact(const std::function<Step(QString *error)> &body, QString
 
 bool Database::beginWrite(QString *error)
 {
-    return exec(m_spec.backend == Backend::Sqlite ? QStringLiteral("BEGIN IMMEDIATE") : QStringLiteral("BEGIN"), error);
+    if (m_spec.backend == Backend::Sqlite)
+        return execPrepared(beginImmediateSql, error);
+    return exec(QStringLiteral("BEGIN"), error);
+}
+
+bool Database::execPrepared(const char *sql, QString *error)
+{
+    QSqlQuery *query = prepared(sql, error);
+    if (!query)
+        return false;
+    const bool ok = query->exec() || fail(query->lastError(), error);
+    query->finish(); // reset at once: a transaction statement left active would stay in the way
+    return ok;
 }
 
 bool Database::beginRead(QString *error)
@@ -534,6 +550,8 @@ bool Database::beginRead(QString *error)
 
 bool Database::commit(QString *error)
 {
+    if (m_spec.backend == Backend::Sqlite)
+        return execPrepared(commitSql, error);
     return exec(QStringLiteral("COMMIT"), error);
 }
 

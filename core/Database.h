@@ -97,6 +97,8 @@ private:
     bool readPostgresVersion(QString *error);
     bool applySessionSettings(QString *error);
     bool fail(const QSqlError &sqlError, QString *error);
+    // Runs a statement cached by prepared() that returns no rows, and resets it at once.
+    bool execPrepared(const char *sql, QString *error);
     bool reconnectIfLost(QString *error);
     void clearStatements();
 

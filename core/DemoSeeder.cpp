@@ -352,6 +352,16 @@ bool DemoSeeder::seed(const SeedOptions &options, const std::function<bool(qint6
             return fail();
         }
     }
+    // Rows were written with explicit ids: move PostgreSQL's sequences past them, or the next sign-in collides.
+    if (m_db.isPostgres()) {
+        for (const char *table : {"users", "devices", "token_families", "refresh_tokens"}) {
+            if (!m_db.exec(QStringLiteral("SELECT setval(pg_get_serial_sequence('%1', 'id'), "
+                                          "(SELECT coalesce(max(id), 0) + 1 FROM %1), false)")
+                               .arg(QLatin1String(table)),
+                           error))
+                return fail();
+        }
+    }
     if (!m_db.commit(error))
         return fail();
     if (stats)

@@ -6,6 +6,7 @@
 #include "Jwt.h"
 #include "Keys.h"
 #include "RefreshToken.h"
+#include "RotationSql.h"
 #include "SecurityEvent.h"
 
 #include <QCoreApplication>
@@ -20,67 +21,6 @@ QString tr(const char *text)
 {
     return QCoreApplication::translate("rotor::RotationService", text);
 }
-
-// The hot path on PostgreSQL: one statement, one round trip. It is the SQL form of decide()'s Rotate branch:
-// it locks the family (the same lock order as revocation, so the two never deadlock), claims the presented token
-// only if it is live, inserts the successor and touches family and device. Zero rows back means "not a plain
-// rotation", and the caller falls back to decideAndApply(), which reads the state and lets decide() judge.
-const char rotatePostgresSql[] = R"(
-WITH fam AS (
-    SELECT f.id, f.user_id, f.device_id, f.expires_at, u.token_version
-    FROM refresh_tokens t
-    JOIN token_families f ON f.id = t.family_id
-    JOIN users u ON u.id = f.user_id
-    WHERE t.token_hash = :hash AND f.revoked_at IS NULL AND f.expires_at > :now AND u.active
-    FOR UPDATE OF f
-), claimed AS (
-    UPDATE refresh_tokens t SET used_at = :now
-    FROM fam
-    WHERE t.token_hash = :hash AND t.family_id = fam.id
-      AND t.used_at IS NULL AND t.revoked_at IS NULL AND t.expires_at > :now
-    RETURNING t.id, t.generation, fam.id AS family_id, fam.user_id, fam.device_id,
-              fam.expires_at AS family_expires_at, fam.token_version
-), issued AS (
-    INSERT INTO refresh_tokens (family_id, parent_id, generation, token_hash, issued_at, expires_at, ip, user_agent)
-    SELECT family_id, id, generation + 1, :successor, :now,
-           LEAST(CAST(:now AS bigint) + CAST(:idle AS bigint), family_expires_at), :ip, :ua
-    FROM claimed
-    RETURNING family_id, generation, expires_at
-), touched_family AS (
-    UPDATE token_families f SET current_generation = i.generation, last_used_at = :now, idle_expires_at = i.expires_at
-    FROM issued i WHERE f.id = i.family_id
-), touched_device AS (
-    UPDATE devices d SET last_seen_at = :now, last_ip = CASE WHEN :ip = '' THEN d.last_ip ELSE :ip END
-    FROM claimed c WHERE d.id = c.device_id
-)
-SELECT c.user_id, c.family_id, c.token_version, i.generation, i.expires_at
-FROM claimed c JOIN issued i ON i.family_id = c.family_id
-)";
-
-// PostgreSQL's rare path takes the family lock first, so the state read below sees every committed rotation.
-const char lockFamilyPostgresSql[] = "SELECT f.id FROM token_families f JOIN refresh_tokens t ON t.family_id = f.id "
-                                     "WHERE t.token_hash = :hash FOR UPDATE OF f";
-
-const char stateSql[] = R"(
-SELECT t.id, t.family_id, t.generation, t.expires_at, t.used_at, t.revoked_at,
-       f.user_id, f.device_id, f.expires_at, f.revoked_at, f.current_generation, u.active, u.token_version,
-       s.id, s.token_hash, s.used_at, s.revoked_at, s.expires_at, s.ip, s.user_agent
-FROM refresh_tokens t
-JOIN token_families f ON f.id = t.family_id
-JOIN users u ON u.id = f.user_id
-LEFT JOIN refresh_tokens s ON s.family_id = t.family_id AND s.generation = t.generation + 1
-WHERE t.token_hash = :hash
-)";
-
-const char claimSql[] = "UPDATE refresh_tokens SET used_at = :now WHERE id = :id AND used_at IS NULL "
-                        "AND revoked_at IS NULL";
-const char insertTokenSql[] = "INSERT INTO refresh_tokens (family_id, parent_id, generation, token_hash, issued_at, "
-                              "expires_at, ip, user_agent) VALUES (:family, :parent, :generation, :hash, :now, "
-                              ":expires, :ip, :ua)";
-const char touchFamilySql[] = "UPDATE token_families SET current_generation = :generation, last_used_at = :now, "
-                              "idle_expires_at = :expires WHERE id = :family";
-const char touchDeviceSql[] = "UPDATE devices SET last_seen_at = :now, "
-                              "last_ip = CASE WHEN :ip = '' THEN last_ip ELSE :ip END WHERE id = :device";
 
 const char findUserSql[] = "SELECT id, active, token_version FROM users WHERE email = :email";
 const char upsertDeviceSql[] = R"(
@@ -222,7 +162,7 @@ LoginResult RotationService::login(const QString &email, const DeviceInfo &devic
                 return Database::Step::Abort;
             const qint64 familyId = query->value(0).toLongLong();
             query->finish();
-            if (!m_db.run(insertTokenSql,
+            if (!m_db.run(sql::insertToken,
                           {{":family", familyId},
                            {":parent", QVariant(QMetaType::fromType<qint64>())},
                            {":generation", 0},
@@ -296,7 +236,7 @@ RefreshResult RotationService::refresh(QByteArrayView rawToken, const DeviceInfo
 bool RotationService::rotateInOneStatement(const QByteArray &hash, const QByteArray &successorHash,
                                            const DeviceInfo &device, qint64 now, RefreshResult *result)
 {
-    QSqlQuery *query = m_db.run(rotatePostgresSql,
+    QSqlQuery *query = m_db.run(sql::rotatePostgres,
                                 {{":hash", hash},
                                  {":now", now},
                                  {":successor", successorHash},
@@ -323,12 +263,12 @@ bool RotationService::decideAndApply(const QByteArray &hash, const QByteArray &s
         [&](QString *error) {
             result->eventId = 0;
             if (m_db.isPostgres()) {
-                QSqlQuery *lock = m_db.run(lockFamilyPostgresSql, {{":hash", hash}}, error);
+                QSqlQuery *lock = m_db.run(sql::lockFamilyPostgres, {{":hash", hash}}, error);
                 if (!lock)
                     return Database::Step::Abort;
                 lock->finish();
             }
-            QSqlQuery *query = m_db.run(stateSql, {{":hash", hash}}, error);
+            QSqlQuery *query = m_db.run(sql::presentedState, {{":hash", hash}}, error);
             if (!query)
                 return Database::Step::Abort;
             PresentedState state;
@@ -365,14 +305,14 @@ bool RotationService::decideAndApply(const QByteArray &hash, const QByteArray &s
             result->outcome = decide(state, now, m_policy.graceMs);
 
             if (result->outcome == Outcome::Rotate) {
-                QSqlQuery *claim = m_db.run(claimSql, {{":now", now}, {":id", tokenId}}, error);
+                QSqlQuery *claim = m_db.run(sql::claimToken, {{":now", now}, {":id", tokenId}}, error);
                 if (!claim)
                     return Database::Step::Abort;
                 if (claim->numRowsAffected() != 1)
                     return Database::Step::Retry; // someone else claimed it first: judge again
                 const int generation = state.generation + 1;
                 const qint64 expires = qMin(now + m_policy.refreshIdleTtlMs, state.familyExpiresAt);
-                if (!m_db.run(insertTokenSql,
+                if (!m_db.run(sql::insertToken,
                               {{":family", familyId},
                                {":parent", tokenId},
                                {":generation", generation},
@@ -382,11 +322,11 @@ bool RotationService::decideAndApply(const QByteArray &hash, const QByteArray &s
                                {":ip", device.ip},
                                {":ua", device.userAgent}},
                               error)
-                    || !m_db.run(touchFamilySql,
+                    || !m_db.run(sql::touchFamily,
                                  {{":generation", generation}, {":now", now}, {":expires", expires},
                                   {":family", familyId}},
                                  error)
-                    || !m_db.run(touchDeviceSql, {{":now", now}, {":ip", device.ip}, {":device", deviceId}}, error))
+                    || !m_db.run(sql::touchDevice, {{":now", now}, {":ip", device.ip}, {":device", deviceId}}, error))
                     return Database::Step::Abort;
                 result->tokens = issue(userId, familyId, tokenVersion, generation, now, expires, {});
                 return Database::Step::Commit;

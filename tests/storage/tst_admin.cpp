@@ -71,6 +71,27 @@ private slots:
         verifyAuditIntact();
     }
 
+    // Seeded data keeps every invariant (cleanup() checks them) and leaves the database ready for real work: on
+    // PostgreSQL that means sequences past the seeded ids.
+    void seededDatabaseTakesNewSignIns()
+    {
+        SeedOptions options;
+        options.users = 120;
+        SeedStats stats;
+        QString error;
+        QVERIFY2(DemoSeeder(*m_fx->db, m_fx->clock).seed(options, nullptr, &stats, &error), qPrintable(error));
+        QCOMPARE(stats.users, qint64(120));
+        QVERIFY(stats.tokens > stats.families);
+        QVERIFY(stats.auditEntries > 0);
+        QVERIFY2(m_fx->addUser(QStringLiteral("after-seed@example.org"), &error) > 0, qPrintable(error));
+        const LoginResult login = m_fx->rotation->login(QStringLiteral("after-seed@example.org"),
+                                                        StorageFixture::device(QStringLiteral("ivy")));
+        QVERIFY2(login.ok(), qPrintable(login.error));
+        const RefreshResult refreshed = m_fx->rotation->refresh(login.tokens.refreshToken, {});
+        QVERIFY2(refreshed.ok(), qPrintable(refreshed.error));
+        verifyAuditIntact();
+    }
+
     void revokeFamily()
     {
         LoginResult session;

@@ -1,0 +1,490 @@
+// refresh_bench: the cost of one refresh-token rotation through Rotor, against its floor (the same SQL and crypto
+// through the database's C API, no framework) and the ORM-style code it replaces, measured in the same run.
+// See usageText below, and scripts/bench for the one command that runs every benchmark.
+
+#include "BenchSupport.h"
+#include "FloorCrypto.h"
+#include "RefreshVariants.h"
+
+#include "Clock.h"
+#include "Crypto.h"
+#include "Database.h"
+#include "DemoSeeder.h"
+#include "Jwt.h"
+#include "Keys.h"
+#include "RefreshToken.h"
+#include "RotationService.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
+#include <cstdio>
+#include <unistd.h>
+
+namespace {
+
+using namespace bench;
+
+const char usageText[] = R"(usage: refresh_bench [options]
+
+Measures one refresh-token rotation per variant, each repetition running every variant in turn on the same
+database, and reports the median over the repetitions:
+  rotor  RotationService::refresh on a warm connection
+  floor  the same SQL through the C API (sqlite3 / libpq), prepared once, with the same crypto per refresh
+         (SHA-256 of the presented and successor token, HMAC successor derivation, HS256 JWT)
+  naive  ORM style: SELECT token, SELECT family, SELECT user, UPDATE token, INSERT token, each prepared anew,
+         no transaction around them
+
+Columns: refreshes/s over a repetition's wall time; mean, median and 99th percentile latency of one refresh;
+"x floor" is mean latency (so inverse throughput) over the floor's in the same repetition, "x floor p50" the same
+for the median, which SQLite's WAL checkpoints (an fsync now and then, on whichever variant is running) disturb less.
+
+Options:
+  --pg URI            also run on PostgreSQL (a throwaway database: the benchmark adds its rows to it)
+  --no-sqlite         skip SQLite
+  --users N           demo users seeded first, so indexes have a realistic size (default 10000)
+  --families K        sessions per variant whose token chains are walked, round robin (default 500)
+  --rotations N       refreshes per variant per repetition (default 3000)
+  --warmup N          refreshes per variant before measuring (default 300)
+  --reps R            repetitions; the median is reported (default 7)
+  --variants LIST     comma-separated subset of rotor,floor,naive (default all)
+  --dir DIR           folder for the SQLite file (default: a fresh temporary folder, removed afterwards)
+  --json FILE         results as JSON (default bench-results/refresh.json)
+  -h, --help          this text
+)";
+
+struct Options
+{
+    QString pgUri;
+    bool sqlite = true;
+    int users = 10000;
+    int families = 500;
+    int rotations = 3000;
+    int warmup = 300;
+    int reps = 7;
+    QStringList variants {QStringLiteral("rotor"), QStringLiteral("floor"), QStringLiteral("naive")};
+    QString dir;
+    QString jsonPath = QStringLiteral("bench-results/refresh.json");
+};
+
+int usageError(const QString &why)
+{
+    std::fprintf(stderr, "refresh_bench: %s\n\n%s", qPrintable(why), usageText);
+    return 2;
+}
+
+// Returns -1 to go on, or the exit code.
+int parseArguments(const QStringList &arguments, Options *options)
+{
+    for (qsizetype i = 0; i < arguments.size(); ++i) {
+        const QString &flag = arguments[i];
+        if (flag == QLatin1String("-h") || flag == QLatin1String("--help")) {
+            std::printf("%s", usageText);
+            return 0;
+        }
+        if (flag == QLatin1String("--no-sqlite")) {
+            options->sqlite = false;
+            continue;
+        }
+        static const QStringList withValue {
+            QStringLiteral("--pg"),        QStringLiteral("--users"),  QStringLiteral("--families"),
+            QStringLiteral("--rotations"), QStringLiteral("--warmup"), QStringLiteral("--reps"),
+            QStringLiteral("--variants"),  QStringLiteral("--dir"),    QStringLiteral("--json")};
+        if (!withValue.contains(flag))
+            return usageError(QStringLiteral("unknown option %1").arg(flag));
+        if (i + 1 >= arguments.size())
+            return usageError(QStringLiteral("%1 needs a value").arg(flag));
+        const QString value = arguments[++i];
+        const auto number = [&](int *out, int minimum) {
+            bool ok = false;
+            const int parsed = value.toInt(&ok);
+            if (!ok || parsed < minimum)
+                return false;
+            *out = parsed;
+            return true;
+        };
+        bool ok = true;
+        if (flag == QLatin1String("--pg"))
+            options->pgUri = value;
+        else if (flag == QLatin1String("--users"))
+            ok = number(&options->users, 0);
+        else if (flag == QLatin1String("--families"))
+            ok = number(&options->families, 1);
+        else if (flag == QLatin1String("--rotations"))
+            ok = number(&options->rotations, 1);
+        else if (flag == QLatin1String("--warmup"))
+            ok = number(&options->warmup, 0);
+        else if (flag == QLatin1String("--reps"))
+            ok = number(&options->reps, 1);
+        else if (flag == QLatin1String("--dir"))
+            options->dir = value;
+        else if (flag == QLatin1String("--json"))
+            options->jsonPath = value;
+        else if (flag == QLatin1String("--variants")) {
+            options->variants = value.split(QLatin1Char(','), Qt::SkipEmptyParts);
+            for (const QString &name : std::as_const(options->variants)) {
+                if (name != QLatin1String("rotor") && name != QLatin1String("floor") && name != QLatin1String("naive"))
+                    return usageError(QStringLiteral("unknown variant %1 (rotor, floor, naive)").arg(name));
+            }
+            ok = !options->variants.isEmpty();
+        }
+        if (!ok)
+            return usageError(
+                QStringLiteral("%1 takes a whole number (or list) that makes sense, not '%2'").arg(flag, value));
+    }
+    if (!options->sqlite && options->pgUri.isEmpty())
+        return usageError(QStringLiteral("nothing to run: --no-sqlite without --pg"));
+    return -1;
+}
+
+struct VariantRun
+{
+    std::unique_ptr<Variant> variant;
+    std::vector<QByteArray> tokens; // the live token of each of its sessions
+    size_t next = 0;
+    std::vector<Summary> reps;
+};
+
+bool runRotations(VariantRun &run, int count, Summary *summary, QString *error)
+{
+    std::vector<double> latencies;
+    latencies.reserve(size_t(count));
+    const auto begin = SteadyClock::now();
+    for (int i = 0; i < count; ++i) {
+        QByteArray &token = run.tokens[run.next];
+        run.next = (run.next + 1) % run.tokens.size();
+        const auto t0 = SteadyClock::now();
+        if (!run.variant->rotate(&token, error))
+            return false;
+        latencies.push_back(microsecondsBetween(t0, SteadyClock::now()));
+    }
+    const double wall = microsecondsBetween(begin, SteadyClock::now()) / 1e6;
+    if (summary)
+        *summary = summarize(std::move(latencies), wall);
+    return true;
+}
+
+// Seeds demo data and signs in the sessions each variant will rotate. Returns facts about the database.
+bool prepareDatabase(const rotor::ConnectionSpec &spec, const Options &options, const rotor::Keys &keys,
+                     const Client &client, std::vector<VariantRun> *runs, QJsonObject *setup, QString *error)
+{
+    rotor::Database db(spec);
+    if (!db.open(rotor::Database::OpenMode::CreateIfMissing, error))
+        return false;
+    rotor::SystemClock clock;
+    rotor::SeedOptions seedOptions;
+    seedOptions.users = options.users;
+    seedOptions.seed = quint32(QDateTime::currentMSecsSinceEpoch());
+    rotor::SeedStats stats;
+    auto t0 = SteadyClock::now();
+    if (options.users > 0 && !rotor::DemoSeeder(db, clock).seed(seedOptions, nullptr, &stats, error))
+        return false;
+    setup->insert(QStringLiteral("seed_seconds"), microsecondsBetween(t0, SteadyClock::now()) / 1e6);
+    if (db.isPostgres()) {
+        // Statistics for the planner, as autovacuum would soon gather them on a live server; without them a plan
+        // could change in the middle of the measurement.
+        if (!db.exec(QStringLiteral("ANALYZE"), error))
+            return false;
+    }
+
+    const int sessions = options.families * int(runs->size());
+    QSqlQuery query(db.handle());
+    QStringList emails;
+    if (!query.exec(QStringLiteral("SELECT email FROM users WHERE active ORDER BY id DESC LIMIT %1").arg(sessions))) {
+        *error = rotor::Database::describe(query.lastError());
+        return false;
+    }
+    while (query.next())
+        emails << query.value(0).toString();
+    if (emails.isEmpty()) {
+        *error = QStringLiteral("no active user to sign in (seed some with --users)");
+        return false;
+    }
+    rotor::RotationService service(db, keys, clock);
+    const QString stamp = QString::number(QDateTime::currentMSecsSinceEpoch(), 36);
+    t0 = SteadyClock::now();
+    for (size_t v = 0; v < runs->size(); ++v) {
+        for (int i = 0; i < options.families; ++i) {
+            rotor::DeviceInfo device;
+            device.deviceKey = QStringLiteral("bench-%1-%2-%3").arg(stamp).arg(v).arg(i);
+            device.deviceName = QStringLiteral("refresh_bench %1").arg((*runs)[v].variant->name());
+            device.ip = QString::fromLatin1(client.ip);
+            device.userAgent = QString::fromLatin1(client.userAgent);
+            const rotor::LoginResult login
+                = service.login(emails[(int(v) * options.families + i) % emails.size()], device);
+            if (!login.ok()) {
+                *error = QStringLiteral("sign-in failed: %1").arg(login.error);
+                return false;
+            }
+            (*runs)[v].tokens.push_back(login.tokens.refreshToken);
+        }
+    }
+    setup->insert(QStringLiteral("logins"), sessions);
+    setup->insert(QStringLiteral("login_seconds"), microsecondsBetween(t0, SteadyClock::now()) / 1e6);
+    for (const char *table : {"users", "token_families", "refresh_tokens"}) {
+        if (query.exec(QStringLiteral("SELECT count(*) FROM ") + QLatin1String(table)) && query.next())
+            setup->insert(QStringLiteral("rows_") + QLatin1String(table), query.value(0).toLongLong());
+    }
+    return true;
+}
+
+// The crypto of one refresh alone, Rotor's way and the floor's way: how much of the per-refresh cost is crypto.
+QJsonObject measureCrypto(const rotor::Keys &keys, const floor::Keys &floorKeys, Table *table)
+{
+    constexpr int iterations = 20000;
+    const QByteArray token = rotor::refresh_token::generate();
+    const rotor::Policy policy;
+    std::vector<double> rotorUs, floorUs;
+    qsizetype sink = 0;
+    for (int rep = 0; rep < 3; ++rep) {
+        auto t0 = SteadyClock::now();
+        for (int i = 0; i < iterations; ++i) {
+            // What RotationService::refresh and issue() compute besides SQL.
+            QByteArray secret;
+            rotor::refresh_token::parse(token, &secret);
+            const QByteArray successor = rotor::refresh_token::successorOf(token, keys.rotationKey());
+            sink += rotor::refresh_token::hashOf(token).size() + rotor::refresh_token::hashOf(successor).size();
+            const qint64 now = QDateTime::currentMSecsSinceEpoch();
+            rotor::AccessClaims claims;
+            claims.subject = QString::number(4242);
+            claims.sessionId = QString::number(171717);
+            claims.issuedAt = now / 1000;
+            claims.expiresAt = (now + policy.accessTtlMs) / 1000;
+            claims.jwtId = QString::fromLatin1(rotor::crypto::toBase64Url(rotor::crypto::randomBytes(16)));
+            sink += rotor::jwt::signHs256(claims, keys.accessKey()).size();
+        }
+        rotorUs.push_back(microsecondsBetween(t0, SteadyClock::now()) / iterations);
+        t0 = SteadyClock::now();
+        floor::Rotation rotation;
+        for (int i = 0; i < iterations; ++i) {
+            floor::prepareRotation(std::string_view(token.constData(), size_t(token.size())), floorKeys, &rotation);
+            const qint64 now = QDateTime::currentMSecsSinceEpoch();
+            sink += qsizetype(floor::signAccessToken(4242, 171717, 0, now, policy.accessTtlMs, floorKeys).size());
+        }
+        floorUs.push_back(microsecondsBetween(t0, SteadyClock::now()) / iterations);
+    }
+    QJsonObject crypto;
+    crypto.insert(QStringLiteral("iterations"), iterations);
+    crypto.insert(QStringLiteral("rotor_us"), median(rotorUs));
+    crypto.insert(QStringLiteral("floor_us"), median(floorUs));
+    crypto.insert(QStringLiteral("checksum"), qint64(sink % 1000));
+    table->addRow({QStringLiteral("crypto only"), QStringLiteral("rotor"), fixed(median(rotorUs), 2),
+                   fixed(median(rotorUs) / median(floorUs), 2)});
+    table->addRow(
+        {QStringLiteral("crypto only"), QStringLiteral("floor"), fixed(median(floorUs), 2), QStringLiteral("1.00")});
+    return crypto;
+}
+
+bool runBackend(const QString &backend, const rotor::ConnectionSpec &spec, const QString &floorTarget,
+                const Options &options, const rotor::Keys &keys, const floor::Keys &floorKeys, Table *table,
+                QJsonArray *results, QString *error)
+{
+    const rotor::Policy policy;
+    const Client client;
+    std::vector<VariantRun> runs;
+    for (const QString &name : options.variants) {
+        VariantRun run;
+        if (name == QLatin1String("rotor"))
+            run.variant = makeRotor(spec, keys, policy, client);
+        else if (name == QLatin1String("floor"))
+            run.variant = backend == QLatin1String("sqlite")
+                ? makeSqliteFloor(floorTarget, floorKeys, policy, client)
+                : makePostgresFloor(floorTarget, floorKeys, policy, client);
+        else
+            run.variant = makeNaive(spec, keys, policy, client);
+        runs.push_back(std::move(run));
+    }
+    std::printf("%s: seeding %d users and signing in %d sessions per variant...\n", qPrintable(backend), options.users,
+                options.families);
+    std::fflush(stdout);
+    QJsonObject setup;
+    if (!prepareDatabase(spec, options, keys, client, &runs, &setup, error))
+        return false;
+    for (VariantRun &run : runs) {
+        if (!run.variant->start(error))
+            return false;
+        if (options.warmup > 0 && !runRotations(run, options.warmup, nullptr, error))
+            return false;
+    }
+    std::printf("%s: measuring %d repetitions of %d refreshes per variant...\n", qPrintable(backend), options.reps,
+                options.rotations);
+    std::fflush(stdout);
+    for (int rep = 0; rep < options.reps; ++rep) {
+        // Every repetition runs each variant once, starting with a different one, so slow phases of a shared
+        // machine fall on all of them alike.
+        for (size_t k = 0; k < runs.size(); ++k) {
+            VariantRun &run = runs[(size_t(rep) + k) % runs.size()];
+            Summary summary;
+            if (!runRotations(run, options.rotations, &summary, error))
+                return false;
+            run.reps.push_back(summary);
+        }
+    }
+
+    const VariantRun *floorRun = nullptr;
+    for (const VariantRun &run : runs) {
+        if (run.variant->name() == QLatin1String("floor"))
+            floorRun = &run;
+    }
+    QJsonArray variants;
+    for (const VariantRun &run : runs) {
+        std::vector<double> perSecond, mean, p50, p99, ratios, p50Ratios;
+        QJsonArray reps;
+        for (size_t r = 0; r < run.reps.size(); ++r) {
+            const Summary &s = run.reps[r];
+            perSecond.push_back(s.perSecond);
+            mean.push_back(s.meanUs);
+            p50.push_back(s.p50Us);
+            p99.push_back(s.p99Us);
+            // Paired within a repetition: the floor ran moments apart on the same machine and database.
+            if (floorRun) {
+                ratios.push_back(s.meanUs / floorRun->reps[r].meanUs);
+                p50Ratios.push_back(s.p50Us / floorRun->reps[r].p50Us);
+            }
+            reps.append(QJsonObject {{QStringLiteral("refreshes_per_s"), s.perSecond},
+                                     {QStringLiteral("mean_us"), s.meanUs},
+                                     {QStringLiteral("p50_us"), s.p50Us},
+                                     {QStringLiteral("p99_us"), s.p99Us},
+                                     {QStringLiteral("max_us"), s.maxUs}});
+        }
+        QJsonObject entry {{QStringLiteral("variant"), run.variant->name()},
+                           {QStringLiteral("method"), run.variant->method()},
+                           {QStringLiteral("refreshes_per_s"), median(perSecond)},
+                           {QStringLiteral("mean_us"), median(mean)},
+                           {QStringLiteral("p50_us"), median(p50)},
+                           {QStringLiteral("p99_us"), median(p99)},
+                           {QStringLiteral("repetitions"), reps}};
+        if (floorRun) {
+            entry.insert(QStringLiteral("ratio_to_floor"), median(ratios));
+            entry.insert(QStringLiteral("ratio_to_floor_p50"), median(p50Ratios));
+        }
+        variants.append(entry);
+        table->addRow({backend, run.variant->name(), grouped(median(perSecond)), fixed(median(mean), 1),
+                       fixed(median(p50), 1), fixed(median(p99), 1),
+                       floorRun ? fixed(median(ratios), 2) : QStringLiteral("-"),
+                       floorRun ? fixed(median(p50Ratios), 2) : QStringLiteral("-")});
+    }
+    QJsonObject result {{QStringLiteral("backend"), backend},
+                        {QStringLiteral("setup"), setup},
+                        {QStringLiteral("variants"), variants},
+                        {QStringLiteral("peak_rss_kb_after"), qint64(peakRssKb())}};
+    if (backend == QLatin1String("postgres")) {
+        if (PGconn *conn = PQconnectdb(floorTarget.toUtf8().constData())) {
+            if (PQstatus(conn) == CONNECTION_OK)
+                result.insert(QStringLiteral("server_version"),
+                              QString::fromUtf8(PQparameterStatus(conn, "server_version")));
+            PQfinish(conn);
+        }
+    }
+    results->append(result);
+    return true;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    Options options;
+    const int parsed = parseArguments(QCoreApplication::arguments().mid(1), &options);
+    if (parsed >= 0)
+        return parsed;
+
+    QString error;
+    rotor::Keys keys;
+    if (!rotor::Keys::fromMaster(rotor::crypto::randomBytes(32), &keys, &error)) {
+        std::fprintf(stderr, "refresh_bench: %s\n", qPrintable(error));
+        return 1;
+    }
+    const floor::Keys floorKeys {keys.accessKey().toStdString(), keys.rotationKey().toStdString()};
+
+    QJsonObject json {{QStringLiteral("benchmark"), QStringLiteral("refresh")},
+                      {QStringLiteral("machine"), machineInfo()}};
+    QJsonObject versions {{QStringLiteral("qt"), QString::fromLatin1(qVersion())},
+                          {QStringLiteral("sqlite"), QString::fromLatin1(sqlite3_libversion())},
+                          {QStringLiteral("libpq"), PQlibVersion()}};
+    json.insert(QStringLiteral("parameters"),
+                QJsonObject {{QStringLiteral("users"), options.users},
+                             {QStringLiteral("families_per_variant"), options.families},
+                             {QStringLiteral("rotations_per_rep"), options.rotations},
+                             {QStringLiteral("warmup"), options.warmup},
+                             {QStringLiteral("reps"), options.reps},
+                             {QStringLiteral("variants"), QJsonArray::fromStringList(options.variants)},
+                             {QStringLiteral("statistic"),
+                              QStringLiteral("median over repetitions; ratio_to_floor (ratio_to_floor_p50) is the "
+                                             "median of the per-repetition ratios of mean (median) latency to the "
+                                             "floor's in the same repetition")},
+                             {QStringLiteral("floor_crypto"),
+                              QStringLiteral("included: the floor does the same crypto per refresh as Rotor, on "
+                                             "OpenSSL directly")}});
+
+    Table table({QStringLiteral("backend"), QStringLiteral("variant"), QStringLiteral("refreshes/s"),
+                 QStringLiteral("mean µs"), QStringLiteral("p50 µs"), QStringLiteral("p99 µs"),
+                 QStringLiteral("x floor"), QStringLiteral("x floor p50")},
+                2);
+    QJsonArray results;
+
+    if (options.sqlite) {
+        QTemporaryDir temporary(QDir::temp().filePath(QStringLiteral("rotor-bench-XXXXXX")));
+        const QString dir = options.dir.isEmpty() ? temporary.path() : options.dir;
+        if (!QDir().mkpath(dir)) {
+            std::fprintf(stderr, "refresh_bench: cannot create %s\n", qPrintable(dir));
+            return 1;
+        }
+        const QString path = QDir(dir).filePath(QStringLiteral("refresh-bench-%1.sqlite").arg(getpid()));
+        for (const QString &suffix : {QString(), QStringLiteral("-wal"), QStringLiteral("-shm")})
+            QFile::remove(path + suffix);
+        const bool ok = runBackend(QStringLiteral("sqlite"), rotor::ConnectionSpec::sqlite(path), path, options, keys,
+                                   floorKeys, &table, &results, &error);
+        for (const QString &suffix : {QString(), QStringLiteral("-wal"), QStringLiteral("-shm")})
+            QFile::remove(path + suffix);
+        if (!ok) {
+            std::fprintf(stderr, "refresh_bench: sqlite: %s\n", qPrintable(error));
+            return 1;
+        }
+    }
+    if (!options.pgUri.isEmpty()) {
+        rotor::ConnectionSpec spec;
+        if (!rotor::ConnectionSpec::parse(options.pgUri, &spec, &error) || spec.backend != rotor::Backend::Postgres) {
+            std::fprintf(stderr, "refresh_bench: --pg: %s\n",
+                         qPrintable(error.isEmpty() ? QStringLiteral("not a postgresql:// URI") : error));
+            return 2;
+        }
+        if (!runBackend(QStringLiteral("postgres"), spec, options.pgUri, options, keys, floorKeys, &table, &results,
+                        &error)) {
+            std::fprintf(stderr, "refresh_bench: postgres: %s\n", qPrintable(error));
+            return 1;
+        }
+        if (!results.isEmpty())
+            versions.insert(QStringLiteral("postgres_server"),
+                            results.last().toObject().value(QStringLiteral("server_version")));
+    }
+
+    Table crypto(
+        {QStringLiteral("part"), QStringLiteral("variant"), QStringLiteral("µs / refresh"), QStringLiteral("x floor")},
+        2);
+    json.insert(QStringLiteral("crypto"), measureCrypto(keys, floorKeys, &crypto));
+    json.insert(QStringLiteral("versions"), versions);
+    json.insert(QStringLiteral("results"), results);
+    json.insert(QStringLiteral("peak_rss_kb"), qint64(peakRssKb()));
+
+    std::printf("\n");
+    table.print();
+    std::printf("\n");
+    crypto.print();
+    std::printf("\npeak RSS %.1f MiB; Qt %s, SQLite %s, libpq %d\n", double(peakRssKb()) / 1024, qVersion(),
+                sqlite3_libversion(), PQlibVersion());
+    if (!writeJson(options.jsonPath, json))
+        return 1;
+    std::printf("results written to %s\n", qPrintable(QFileInfo(options.jsonPath).absoluteFilePath()));
+    return 0;
+}
