@@ -934,12 +934,10 @@ void MainWindow::exportCurrent()
     exportWithDialog(this, m_spec, current->model()->currentRequest());
 }
 
-void MainWindow::revokeSession()
+void MainWindow::withRevocationPreview(const QString &title,
+                                       std::function<bool(Catalog &, RevocationPreview *, QString *)> read,
+                                       std::function<void(const RevocationPreview &)> confirm)
 {
-    updateActions();
-    const FamilyTarget target = familyTarget();
-    if (!m_revokeSessionAction->isEnabled() || target.id <= 0)
-        return;
     struct Preview
     {
         bool ok = false;
@@ -950,22 +948,38 @@ void MainWindow::revokeSession()
     updateActions();
     m_connection->actionWorker->run<Preview>(
         this,
-        [id = target.id](Database &db) {
+        [read](Database &db) {
             SystemClock clock;
             Catalog catalog(db, clock);
             Preview result;
-            result.ok = catalog.previewFamilyRevocation(id, &result.preview, &result.error);
+            result.ok = read(catalog, &result.preview, &result.error);
             return result;
         },
-        [this, target](const Preview &result) {
+        [this, title, confirm](const Preview &result) {
             m_actionRunning = false;
             updateActions();
             if (!result.ok) {
-                QMessageBox::warning(this, tr("Revoke session"), result.error);
+                QMessageBox::warning(this, title, result.error);
                 return;
             }
+            confirm(result.preview);
+        });
+}
+
+void MainWindow::revokeSession()
+{
+    updateActions();
+    const FamilyTarget target = familyTarget();
+    if (!m_revokeSessionAction->isEnabled() || target.id <= 0)
+        return;
+    withRevocationPreview(
+        tr("Revoke session"),
+        [id = target.id](Catalog &catalog, RevocationPreview *preview, QString *error) {
+            return catalog.previewFamilyRevocation(id, preview, error);
+        },
+        [this, target](const RevocationPreview &preview) {
             QString reason;
-            if (!dialogs::confirmRevokeFamily(this, target.id, target.email, result.preview, &reason)) {
+            if (!dialogs::confirmRevokeFamily(this, target.id, target.email, preview, &reason)) {
                 statusBar()->showMessage(tr("Nothing was revoked."), 5000);
                 return;
             }
@@ -983,32 +997,14 @@ void MainWindow::revokeUserSessions()
     const UserTarget target = userTarget();
     if (!m_revokeUserAction->isEnabled() || target.id <= 0)
         return;
-    struct Preview
-    {
-        bool ok = false;
-        RevocationPreview preview;
-        QString error;
-    };
-    m_actionRunning = true;
-    updateActions();
-    m_connection->actionWorker->run<Preview>(
-        this,
-        [id = target.id](Database &db) {
-            SystemClock clock;
-            Catalog catalog(db, clock);
-            Preview result;
-            result.ok = catalog.previewUserRevocation(id, &result.preview, &result.error);
-            return result;
+    withRevocationPreview(
+        tr("Revoke all sessions"),
+        [id = target.id](Catalog &catalog, RevocationPreview *preview, QString *error) {
+            return catalog.previewUserRevocation(id, preview, error);
         },
-        [this, target](const Preview &result) {
-            m_actionRunning = false;
-            updateActions();
-            if (!result.ok) {
-                QMessageBox::warning(this, tr("Revoke all sessions"), result.error);
-                return;
-            }
+        [this, target](const RevocationPreview &preview) {
             QString reason;
-            if (!dialogs::confirmRevokeUser(this, target.email, result.preview, &reason)) {
+            if (!dialogs::confirmRevokeUser(this, target.email, preview, &reason)) {
                 statusBar()->showMessage(tr("Nothing was revoked."), 5000);
                 return;
             }

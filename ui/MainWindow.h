@@ -116,6 +116,10 @@ private:
     void exportCurrent();
     void revokeSession();
     void revokeUserSessions();
+    // Reads what a revocation would touch on the action worker, then hands it to confirm on the GUI thread.
+    void withRevocationPreview(const QString &title,
+                               std::function<bool(Catalog &, RevocationPreview *, QString *)> read,
+                               std::function<void(const RevocationPreview &)> confirm);
     void setUserActive(bool active);
     // Runs an administrative write on the action worker, then reloads every list.
     void runWrite(const QString &doneMessage, std::function<bool(Database &, QString *)> write);
