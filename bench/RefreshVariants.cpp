@@ -154,14 +154,10 @@ public:
             *error = QStringLiteral("pragmas: %1").arg(QString::fromUtf8(sqlite3_errmsg(m_db)));
             return false;
         }
-        const std::pair<SqliteStatement *, const char *> statements[] = {{&m_begin, "BEGIN IMMEDIATE"},
-                                                                         {&m_commit, "COMMIT"},
-                                                                         {&m_rollback, "ROLLBACK"},
-                                                                         {&m_state, presentedState},
-                                                                         {&m_claim, claimToken},
-                                                                         {&m_insert, insertToken},
-                                                                         {&m_touchFamily, touchFamily},
-                                                                         {&m_touchDevice, touchDevice}};
+        const std::pair<SqliteStatement *, const char *> statements[]
+            = {{&m_begin, "BEGIN IMMEDIATE"}, {&m_commit, "COMMIT"},        {&m_rollback, "ROLLBACK"},
+               {&m_state, presentedState},    {&m_claim, claimToken},       {&m_insert, insertToken},
+               {&m_touchFamily, touchFamily}, {&m_touchDevice, touchDevice}};
         for (const auto &[statement, sql] : statements) {
             if (!statement->prepare(m_db, sql, error))
                 return false;

@@ -9,11 +9,11 @@
 #include <QCoreApplication>
 #include <QtEndian>
 
-#include <pwd.h>
-#include <unistd.h>
 #include <QRegularExpression>
 #include <QSqlQuery>
 #include <QSysInfo>
+#include <pwd.h>
+#include <unistd.h>
 
 namespace rotor {
 
@@ -64,8 +64,7 @@ AdminService::AdminService(Database &db, const Clock &clock, const Actor &actor)
     : m_db(db)
     , m_clock(clock)
     , m_actor(actor)
-{
-}
+{ }
 
 QByteArray AdminService::auditEntryHash(const QByteArray &previousHash, qint64 id, qint64 occurredAt,
                                         const QString &actor, const QString &origin, const QString &action,
@@ -269,12 +268,13 @@ bool AdminService::setUserActive(qint64 userId, bool active, const QString &reas
             QString email;
             if (!userEmail(userId, &email, stepError))
                 return Database::Step::Abort;
-            QSqlQuery *query = m_db.run(sql, {{":active", active}, {":bump", active ? 0 : 1}, {":user", userId}},
-                                        stepError);
+            QSqlQuery *query
+                = m_db.run(sql, {{":active", active}, {":bump", active ? 0 : 1}, {":user", userId}}, stepError);
             if (!query)
                 return Database::Step::Abort;
             if (query->numRowsAffected() == 0) {
-                *stepError = active ? tr("%1 is already active").arg(email) : tr("%1 is already deactivated").arg(email);
+                *stepError
+                    = active ? tr("%1 is already active").arg(email) : tr("%1 is already deactivated").arg(email);
                 return Database::Step::Abort;
             }
             SecurityEvent event;
@@ -283,9 +283,9 @@ bool AdminService::setUserActive(qint64 userId, bool active, const QString &reas
             event.userId = userId;
             event.detail = tr("by %1 (%2): %3").arg(m_actor.name, m_actor.origin, reason.trimmed());
             if (!store::recordEvent(m_db, event, nullptr, stepError)
-                || !appendAudit(m_db, now, m_actor, active ? QStringLiteral("activate-user")
-                                                           : QStringLiteral("deactivate-user"),
-                                email, reason.trimmed(), stepError))
+                || !appendAudit(m_db, now, m_actor,
+                                active ? QStringLiteral("activate-user") : QStringLiteral("deactivate-user"), email,
+                                reason.trimmed(), stepError))
                 return Database::Step::Abort;
             return Database::Step::Commit;
         },
@@ -308,10 +308,9 @@ bool AdminService::verifyAudit(AuditVerification *verification, QString *error)
         const qint64 id = query.value(0).toLongLong();
         const QByteArray storedPrevious = query.value(7).toByteArray();
         const QByteArray stored = query.value(8).toByteArray();
-        const QByteArray computed = auditEntryHash(storedPrevious, id, query.value(1).toLongLong(),
-                                                   query.value(2).toString(), query.value(3).toString(),
-                                                   query.value(4).toString(), query.value(5).toString(),
-                                                   query.value(6).toString());
+        const QByteArray computed = auditEntryHash(
+            storedPrevious, id, query.value(1).toLongLong(), query.value(2).toString(), query.value(3).toString(),
+            query.value(4).toString(), query.value(5).toString(), query.value(6).toString());
         QString problem;
         if (id != expectedId)
             problem = tr("entry %1 is missing").arg(expectedId);

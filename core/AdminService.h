@@ -44,9 +44,9 @@ public:
 
     bool verifyAudit(AuditVerification *verification, QString *error);
 
-    static QByteArray auditEntryHash(const QByteArray &previousHash, qint64 id, qint64 occurredAt,
-                                     const QString &actor, const QString &origin, const QString &action,
-                                     const QString &target, const QString &reason);
+    static QByteArray auditEntryHash(const QByteArray &previousHash, qint64 id, qint64 occurredAt, const QString &actor,
+                                     const QString &origin, const QString &action, const QString &target,
+                                     const QString &reason);
     // Appends inside the caller's transaction.
     static bool appendAudit(Database &db, qint64 occurredAt, const Actor &actor, const QString &action,
                             const QString &target, const QString &reason, QString *error);

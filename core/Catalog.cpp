@@ -37,25 +37,25 @@ const TableSpec &spec(Table table)
 {
     static const QString live = QString::fromLatin1(liveFamilySql);
     static const QString state = QString::fromLatin1(familyStateSql);
-    static const TableSpec users{
-        {{"id", Type::Integer, false},
-         {"email", Type::Text, false},
-         {"display_name", Type::Text, false},
-         {"active", Type::Bool, false},
-         {"token_version", Type::Integer, false},
-         {"created_at", Type::Time, false},
-         {"devices", Type::Integer, false},
-         {"live_sessions", Type::Integer, false}},
-        {QStringLiteral("u.id"), QStringLiteral("u.email"), QStringLiteral("u.display_name"),
-         QStringLiteral("u.active"), QStringLiteral("u.token_version"), QStringLiteral("u.created_at"),
-         QStringLiteral("(SELECT count(*) FROM devices d WHERE d.user_id = u.id)"),
-         QStringLiteral("(SELECT count(*) FROM token_families f WHERE f.user_id = u.id AND ") + live
-             + QLatin1Char(')')},
-        QStringLiteral("users u"),
-        {QStringLiteral("u.email"), QStringLiteral("u.display_name")},
-        QStringLiteral("u.id"),
-        QStringLiteral("u.created_at")};
-    static const TableSpec devices{
+    static const TableSpec users {{{"id", Type::Integer, false},
+                                   {"email", Type::Text, false},
+                                   {"display_name", Type::Text, false},
+                                   {"active", Type::Bool, false},
+                                   {"token_version", Type::Integer, false},
+                                   {"created_at", Type::Time, false},
+                                   {"devices", Type::Integer, false},
+                                   {"live_sessions", Type::Integer, false}},
+                                  {QStringLiteral("u.id"), QStringLiteral("u.email"), QStringLiteral("u.display_name"),
+                                   QStringLiteral("u.active"), QStringLiteral("u.token_version"),
+                                   QStringLiteral("u.created_at"),
+                                   QStringLiteral("(SELECT count(*) FROM devices d WHERE d.user_id = u.id)"),
+                                   QStringLiteral("(SELECT count(*) FROM token_families f WHERE f.user_id = u.id AND ")
+                                       + live + QLatin1Char(')')},
+                                  QStringLiteral("users u"),
+                                  {QStringLiteral("u.email"), QStringLiteral("u.display_name")},
+                                  QStringLiteral("u.id"),
+                                  QStringLiteral("u.created_at")};
+    static const TableSpec devices {
         {{"id", Type::Integer, false},
          {"user", Type::Text, false},
          {"name", Type::Text, false},
@@ -77,7 +77,7 @@ const TableSpec &spec(Table table)
          QStringLiteral("d.user_agent"), QStringLiteral("d.last_ip")},
         QStringLiteral("d.id"),
         QStringLiteral("d.last_seen_at")};
-    static const TableSpec families{
+    static const TableSpec families {
         {{"id", Type::Integer, false},
          {"user", Type::Text, false},
          {"device", Type::Text, false},
@@ -102,7 +102,7 @@ const TableSpec &spec(Table table)
          QStringLiteral("f.revoke_reason")},
         QStringLiteral("f.id"),
         QStringLiteral("f.created_at")};
-    static const TableSpec events{
+    static const TableSpec events {
         {{"id", Type::Integer, false},
          {"occurred_at", Type::Time, false},
          {"kind", Type::Text, false},
@@ -127,39 +127,38 @@ const TableSpec &spec(Table table)
          QStringLiteral("e.device_key"), QStringLiteral("e.detail")},
         QStringLiteral("e.id"),
         QStringLiteral("e.occurred_at")};
-    static const TableSpec audit{
-        {{"id", Type::Integer, false},
-         {"occurred_at", Type::Time, false},
-         {"actor", Type::Text, false},
-         {"origin", Type::Text, false},
-         {"action", Type::Text, false},
-         {"target", Type::Text, false},
-         {"reason", Type::Text, false},
-         {"entry_hash", Type::Hash, false}},
-        {QStringLiteral("a.id"), QStringLiteral("a.occurred_at"), QStringLiteral("a.actor"), QStringLiteral("a.origin"),
-         QStringLiteral("a.action"), QStringLiteral("a.target"), QStringLiteral("a.reason"),
-         QStringLiteral("a.entry_hash")},
-        QStringLiteral("audit_log a"),
-        {QStringLiteral("a.actor"), QStringLiteral("a.origin"), QStringLiteral("a.action"), QStringLiteral("a.target"),
-         QStringLiteral("a.reason")},
-        QStringLiteral("a.id"),
-        QStringLiteral("a.occurred_at")};
-    static const TableSpec tokens{
-        {{"generation", Type::Integer, false},
-         {"issued_at", Type::Time, false},
-         {"expires_at", Type::Time, false},
-         {"used_at", Type::Time, false},
-         {"revoked_at", Type::Time, false},
-         {"ip", Type::Text, false},
-         {"user_agent", Type::Text, false},
-         {"id", Type::Integer, true}},
-        {QStringLiteral("t.generation"), QStringLiteral("t.issued_at"), QStringLiteral("t.expires_at"),
-         QStringLiteral("t.used_at"), QStringLiteral("t.revoked_at"), QStringLiteral("t.ip"),
-         QStringLiteral("t.user_agent"), QStringLiteral("t.id")},
-        QStringLiteral("refresh_tokens t"),
-        {QStringLiteral("t.ip"), QStringLiteral("t.user_agent")},
-        QStringLiteral("t.id"),
-        QStringLiteral("t.issued_at")};
+    static const TableSpec audit {{{"id", Type::Integer, false},
+                                   {"occurred_at", Type::Time, false},
+                                   {"actor", Type::Text, false},
+                                   {"origin", Type::Text, false},
+                                   {"action", Type::Text, false},
+                                   {"target", Type::Text, false},
+                                   {"reason", Type::Text, false},
+                                   {"entry_hash", Type::Hash, false}},
+                                  {QStringLiteral("a.id"), QStringLiteral("a.occurred_at"), QStringLiteral("a.actor"),
+                                   QStringLiteral("a.origin"), QStringLiteral("a.action"), QStringLiteral("a.target"),
+                                   QStringLiteral("a.reason"), QStringLiteral("a.entry_hash")},
+                                  QStringLiteral("audit_log a"),
+                                  {QStringLiteral("a.actor"), QStringLiteral("a.origin"), QStringLiteral("a.action"),
+                                   QStringLiteral("a.target"), QStringLiteral("a.reason")},
+                                  QStringLiteral("a.id"),
+                                  QStringLiteral("a.occurred_at")};
+    static const TableSpec tokens {{{"generation", Type::Integer, false},
+                                    {"issued_at", Type::Time, false},
+                                    {"expires_at", Type::Time, false},
+                                    {"used_at", Type::Time, false},
+                                    {"revoked_at", Type::Time, false},
+                                    {"ip", Type::Text, false},
+                                    {"user_agent", Type::Text, false},
+                                    {"id", Type::Integer, true}},
+                                   {QStringLiteral("t.generation"), QStringLiteral("t.issued_at"),
+                                    QStringLiteral("t.expires_at"), QStringLiteral("t.used_at"),
+                                    QStringLiteral("t.revoked_at"), QStringLiteral("t.ip"),
+                                    QStringLiteral("t.user_agent"), QStringLiteral("t.id")},
+                                   QStringLiteral("refresh_tokens t"),
+                                   {QStringLiteral("t.ip"), QStringLiteral("t.user_agent")},
+                                   QStringLiteral("t.id"),
+                                   QStringLiteral("t.issued_at")};
     switch (table) {
     case Table::Users:
         return users;
@@ -243,11 +242,13 @@ bool buildWhere(const ListRequest &request, qint64 now, Built *built, QString *e
         values.insert(QStringLiteral(":device"), request.deviceId);
     }
     if (request.familyId > 0) {
-        conditions << (request.table == Table::Families ? QStringLiteral("f.id") : prefix + QStringLiteral(".family_id"))
+        conditions << (request.table == Table::Families ? QStringLiteral("f.id")
+                                                        : prefix + QStringLiteral(".family_id"))
                 + QStringLiteral(" = :family");
         values.insert(QStringLiteral(":family"), request.familyId);
     }
-    built->where = conditions.isEmpty() ? QString() : QStringLiteral(" WHERE ") + conditions.join(QLatin1String(" AND "));
+    built->where
+        = conditions.isEmpty() ? QString() : QStringLiteral(" WHERE ") + conditions.join(QLatin1String(" AND "));
     values.insert(QStringLiteral(":now"), now);
     return true;
 }
@@ -276,8 +277,7 @@ bool execute(Database &db, QSqlQuery &query, const QString &sql, const QVariantM
 Catalog::Catalog(Database &db, const Clock &clock)
     : m_db(db)
     , m_clock(clock)
-{
-}
+{ }
 
 const QList<ColumnInfo> &Catalog::columns(Table table)
 {

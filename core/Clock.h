@@ -27,8 +27,7 @@ class ManualClock final : public Clock
 public:
     explicit ManualClock(qint64 startMs = 0)
         : m_now(startMs)
-    {
-    }
+    { }
     qint64 nowMs() const override { return m_now.load(std::memory_order_relaxed); }
     void setNowMs(qint64 ms) { m_now.store(ms, std::memory_order_relaxed); }
     void advanceMs(qint64 ms) { m_now.fetch_add(ms, std::memory_order_relaxed); }

@@ -63,9 +63,9 @@ bool ConnectionSpec::parse(const QString &text, ConnectionSpec *spec, QString *e
     const QUrlQuery query(url);
     for (const auto &item : query.queryItems(QUrl::FullyDecoded)) {
         if (item.first == QLatin1String("sslmode")) {
-            static const QStringList modes = {QStringLiteral("disable"), QStringLiteral("allow"),
-                                              QStringLiteral("prefer"),  QStringLiteral("require"),
-                                              QStringLiteral("verify-ca"), QStringLiteral("verify-full")};
+            static const QStringList modes
+                = {QStringLiteral("disable"), QStringLiteral("allow"),     QStringLiteral("prefer"),
+                   QStringLiteral("require"), QStringLiteral("verify-ca"), QStringLiteral("verify-full")};
             if (!modes.contains(item.second)) {
                 *error = tr("unknown sslmode '%1'").arg(item.second);
                 return false;

@@ -43,7 +43,7 @@ QByteArray hkdfSha256(QByteArrayView ikm, QByteArrayView salt, QByteArrayView in
     if (length <= 0 || length > 255 * 32)
         return {};
     std::unique_ptr<EVP_KDF, decltype(&EVP_KDF_free)> kdf(EVP_KDF_fetch(nullptr, OSSL_KDF_NAME_HKDF, nullptr),
-                                                           &EVP_KDF_free);
+                                                          &EVP_KDF_free);
     if (!kdf)
         return {};
     std::unique_ptr<EVP_KDF_CTX, decltype(&EVP_KDF_CTX_free)> ctx(EVP_KDF_CTX_new(kdf.get()), &EVP_KDF_CTX_free);
@@ -53,8 +53,8 @@ QByteArray hkdfSha256(QByteArrayView ikm, QByteArrayView salt, QByteArrayView in
     OSSL_PARAM params[5];
     int n = 0;
     params[n++] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0);
-    params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<char *>(ikm.data()),
-                                                    size_t(ikm.size()));
+    params[n++]
+        = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<char *>(ikm.data()), size_t(ikm.size()));
     // An empty salt is the same as HashLen zero bytes (RFC 5869 2.2), which is OpenSSL's default.
     if (!salt.isEmpty())
         params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, const_cast<char *>(salt.data()),
@@ -92,13 +92,13 @@ bool fromBase64Url(QByteArrayView text, QByteArray *out)
     if (text.size() % 4 == 1)
         return false;
     for (char c : text) {
-        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'
-            || c == '_';
+        const bool ok
+            = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
         if (!ok)
             return false;
     }
-    auto decoded = QByteArray::fromBase64Encoding(text.toByteArray(), QByteArray::Base64UrlEncoding
-                                                      | QByteArray::OmitTrailingEquals
+    auto decoded = QByteArray::fromBase64Encoding(text.toByteArray(),
+                                                  QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals
                                                       | QByteArray::AbortOnBase64DecodingErrors);
     if (!decoded)
         return false;

@@ -34,7 +34,7 @@ QString tr(const char *text)
 
 QString nextConnectionName()
 {
-    static std::atomic<int> counter{0};
+    static std::atomic<int> counter {0};
     return QStringLiteral("rotor-%1").arg(++counter);
 }
 
@@ -46,8 +46,8 @@ struct Migration
 
 QList<Migration> migrationsFor(Backend backend)
 {
-    const QString folder = backend == Backend::Sqlite ? QStringLiteral(":/rotor/sql/sqlite")
-                                                      : QStringLiteral(":/rotor/sql/postgres");
+    const QString folder
+        = backend == Backend::Sqlite ? QStringLiteral(":/rotor/sql/sqlite") : QStringLiteral(":/rotor/sql/postgres");
     QList<Migration> list;
     const QStringList files = QDir(folder).entryList({QStringLiteral("*.sql")}, QDir::Files, QDir::Name);
     for (const QString &file : files)
@@ -94,8 +94,7 @@ Database::Database(const ConnectionSpec &spec)
     , m_connectionName(nextConnectionName())
     , m_thread(QThread::currentThread())
     , m_statements(std::make_unique<QHash<const char *, QSqlQuery *>>())
-{
-}
+{ }
 
 Database::~Database()
 {
@@ -150,7 +149,7 @@ bool Database::openConnection(QString *error, bool immutable)
         return false;
     }
     if (sqlite) {
-        QStringList options{QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000")};
+        QStringList options {QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000")};
         if (immutable) {
             // Even a read-only connection leaves -wal and -shm files behind on a WAL database; immutable=1 does not.
             QUrl uri = QUrl::fromLocalFile(QFileInfo(m_spec.sqlitePath).absoluteFilePath());
@@ -169,7 +168,7 @@ bool Database::openConnection(QString *error, bool immutable)
         m_db.setDatabaseName(m_spec.databaseName);
         m_db.setUserName(m_spec.userName);
         m_db.setPassword(m_spec.password);
-        QStringList options{QStringLiteral("connect_timeout=5"), QStringLiteral("application_name=rotor")};
+        QStringList options {QStringLiteral("connect_timeout=5"), QStringLiteral("application_name=rotor")};
         if (!m_spec.sslMode.isEmpty())
             options << QStringLiteral("sslmode=") + m_spec.sslMode;
         m_db.setConnectOptions(options.join(QLatin1Char(';')));
@@ -396,10 +395,10 @@ bool Database::migrate(int targetVersion, QString *error)
             ok = exec(statement, error);
         }
         if (ok) {
-            ok = sqlite ? exec(QStringLiteral("PRAGMA user_version = %1").arg(migration.version), error)
-                        : exec(QStringLiteral("INSERT INTO rotor_schema_version (version) VALUES (%1)")
-                                   .arg(migration.version),
-                               error);
+            ok = sqlite
+                ? exec(QStringLiteral("PRAGMA user_version = %1").arg(migration.version), error)
+                : exec(QStringLiteral("INSERT INTO rotor_schema_version (version) VALUES (%1)").arg(migration.version),
+                       error);
         }
         if (!ok || !commit(error)) {
             rollback();

@@ -34,8 +34,7 @@ public:
         , m_table(std::move(table))
         , m_columns(std::move(columns))
         , m_rowsPerBatch(rowsPerBatch)
-    {
-    }
+    { }
 
     void add(const QVariantList &row) { m_pending.append(row); }
 
@@ -52,8 +51,8 @@ public:
                 query = std::make_unique<QSqlQuery>(m_db.handle());
                 const QString tuple = QLatin1Char('(') + QStringList(width, QStringLiteral("?")).join(QLatin1Char(','))
                     + QLatin1Char(')');
-                const QString sql = QStringLiteral("INSERT INTO %1 (%2) VALUES ")
-                                        .arg(m_table, m_columns.join(QLatin1Char(',')))
+                const QString sql
+                    = QStringLiteral("INSERT INTO %1 (%2) VALUES ").arg(m_table, m_columns.join(QLatin1Char(',')))
                     + QStringList(count, tuple).join(QLatin1Char(','));
                 if (!query->prepare(sql)) {
                     *error = Database::describe(query->lastError());
@@ -93,10 +92,10 @@ qint64 maxId(Database &db, const QString &table, QString *error)
     return query.value(0).toLongLong();
 }
 
-const std::array<const char *, 16> firstNames = {"Ada",   "Grace",  "Alan",  "Linus", "Margaret", "Ken",
-                                                  "Barbara", "Dennis", "Radia", "Edsger", "Frances", "Donald",
-                                                  "Hedy",  "Tim",    "Sophie", "Whitfield"};
-const std::array<const char *, 12> lastNames = {"Lovelace", "Hopper", "Turing",  "Torvalds", "Hamilton", "Thompson",
+const std::array<const char *, 16> firstNames
+    = {"Ada",   "Grace",  "Alan",    "Linus",  "Margaret", "Ken", "Barbara", "Dennis",
+       "Radia", "Edsger", "Frances", "Donald", "Hedy",     "Tim", "Sophie",  "Whitfield"};
+const std::array<const char *, 12> lastNames = {"Lovelace", "Hopper",  "Turing",  "Torvalds", "Hamilton", "Thompson",
                                                 "Liskov",   "Ritchie", "Perlman", "Dijkstra", "Allen",    "Knuth"};
 struct DeviceKind
 {
@@ -108,7 +107,8 @@ const std::array<DeviceKind, 8> deviceKinds = {{
     {"iPhone 15", "RotorDemo/2.4 (iOS 17.2; iPhone15,4)"},
     {"Firefox on Linux", "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0"},
     {"Chrome on Windows", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36"},
-    {"Safari on macOS", "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_2) AppleWebKit/605.1.15 Version/17.2 Safari/605.1.15"},
+    {"Safari on macOS",
+     "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_2) AppleWebKit/605.1.15 Version/17.2 Safari/605.1.15"},
     {"iPad Air", "RotorDemo/2.4 (iPadOS 17.2; iPad13,16)"},
     {"Galaxy S23", "RotorDemo/2.4 (Android 14; SM-S911B)"},
     {"CLI on Linux", "rotor-cli/1.3 (linux; x86_64)"},
@@ -125,11 +125,10 @@ QString randomIp(QRandomGenerator &random)
 DemoSeeder::DemoSeeder(Database &db, const Clock &clock)
     : m_db(db)
     , m_clock(clock)
-{
-}
+{ }
 
-bool DemoSeeder::seed(const SeedOptions &options, const std::function<bool(qint64, qint64)> &progress,
-                      SeedStats *stats, QString *error)
+bool DemoSeeder::seed(const SeedOptions &options, const std::function<bool(qint64, qint64)> &progress, SeedStats *stats,
+                      QString *error)
 {
     if (m_db.refuseIfReadOnly(error))
         return false;
@@ -141,7 +140,7 @@ bool DemoSeeder::seed(const SeedOptions &options, const std::function<bool(qint6
     QRandomGenerator random(options.seed);
     const Policy policy;
     const qint64 now = m_clock.nowMs();
-    const Actor admin{QStringLiteral("admin"), QStringLiteral("console.demo")};
+    const Actor admin {QStringLiteral("admin"), QStringLiteral("console.demo")};
 
     // Random token hashes make the unique index's inserts land all over the file: with SQLite's default 2 MB page
     // cache most of the time goes to re-reading pages. A larger cache for the bulk load, restored afterwards.
@@ -190,10 +189,9 @@ bool DemoSeeder::seed(const SeedOptions &options, const std::function<bool(qint6
                         rowsPerStatement);
     BatchInsert families(m_db, QStringLiteral("token_families"),
                          {QStringLiteral("id"), QStringLiteral("user_id"), QStringLiteral("device_id"),
-                          QStringLiteral("created_at"), QStringLiteral("expires_at"),
-                          QStringLiteral("idle_expires_at"), QStringLiteral("last_used_at"),
-                          QStringLiteral("current_generation"), QStringLiteral("revoked_at"),
-                          QStringLiteral("revoke_reason"), QStringLiteral("revoked_by")},
+                          QStringLiteral("created_at"), QStringLiteral("expires_at"), QStringLiteral("idle_expires_at"),
+                          QStringLiteral("last_used_at"), QStringLiteral("current_generation"),
+                          QStringLiteral("revoked_at"), QStringLiteral("revoke_reason"), QStringLiteral("revoked_by")},
                          rowsPerStatement);
     BatchInsert tokens(m_db, QStringLiteral("refresh_tokens"),
                        {QStringLiteral("id"), QStringLiteral("family_id"), QStringLiteral("parent_id"),
@@ -218,8 +216,8 @@ bool DemoSeeder::seed(const SeedOptions &options, const std::function<bool(qint6
 
     const auto addAudit = [&](qint64 at, const QString &action, const QString &target, const QString &reason) {
         ++auditId;
-        const QByteArray hash = AdminService::auditEntryHash(auditHash, auditId, at, admin.name, admin.origin, action,
-                                                             target, reason);
+        const QByteArray hash
+            = AdminService::auditEntryHash(auditHash, auditId, at, admin.name, admin.origin, action, target, reason);
         audit.add({auditId, at, admin.name, admin.origin, action, target, reason, auditHash, hash});
         auditHash = hash;
         ++counts.auditEntries;
@@ -240,16 +238,17 @@ bool DemoSeeder::seed(const SeedOptions &options, const std::function<bool(qint6
         ++userId;
         const qint64 userCreated = now - policy.day * (100 + random.bounded(600));
         const bool active = random.bounded(100) >= 3;
-        const QString email = QStringLiteral("%1.%2@demo.rotor.example")
-                                  .arg(QString::fromLatin1(firstNames[random.bounded(int(firstNames.size()))])
-                                           .toLower())
-                                  .arg(userId);
+        const QString email
+            = QStringLiteral("%1.%2@demo.rotor.example")
+                  .arg(QString::fromLatin1(firstNames[random.bounded(int(firstNames.size()))]).toLower())
+                  .arg(userId);
         const QString name = QString::fromLatin1(firstNames[random.bounded(int(firstNames.size()))]) + QLatin1Char(' ')
             + QString::fromLatin1(lastNames[random.bounded(int(lastNames.size()))]);
         users.add({userId, email, name, active, active ? 0 : 1, userCreated});
         ++counts.users;
-        if (!active && !addAudit(now - policy.day * random.bounded(30), QStringLiteral("deactivate-user"), email,
-                                 QStringLiteral("account closed at the user's request")))
+        if (!active
+            && !addAudit(now - policy.day * random.bounded(30), QStringLiteral("deactivate-user"), email,
+                         QStringLiteral("account closed at the user's request")))
             return fail();
 
         const int deviceCount = 1 + random.bounded(3);
@@ -282,7 +281,7 @@ bool DemoSeeder::seed(const SeedOptions &options, const std::function<bool(qint6
             const QString homeIp = randomIp(random);
             // The chain: each token used some time after it was issued, until one is not used (the live one, or
             // the last one of a family nobody refreshed in time).
-            QList<qint64> issuedAt{created};
+            QList<qint64> issuedAt {created};
             while (issuedAt.size() < length) {
                 const qint64 nextUse = issuedAt.last() + policy.minute * (20 + random.bounded(60 * 24 * 3));
                 if (nextUse >= now || nextUse >= qMin(issuedAt.last() + policy.refreshIdleTtlMs, familyExpires))

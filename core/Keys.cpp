@@ -32,7 +32,8 @@ bool decodeMaster(const QByteArray &text, QByteArray *master, QString *error, co
 bool Keys::fromMaster(const QByteArray &master, Keys *keys, QString *error)
 {
     if (master.size() < minimumMasterBytes) {
-        *error = tr("the master secret must be at least %1 bytes (it has %2)").arg(minimumMasterBytes).arg(master.size());
+        *error
+            = tr("the master secret must be at least %1 bytes (it has %2)").arg(minimumMasterBytes).arg(master.size());
         return false;
     }
     keys->m_accessKey = crypto::hkdfSha256(master, {}, "rotor/access-token/hs256", 32);

@@ -70,8 +70,7 @@ RotationService::RotationService(Database &db, const Keys &keys, const Clock &cl
     , m_keys(keys)
     , m_clock(clock)
     , m_policy(policy)
-{
-}
+{ }
 
 IssuedTokens RotationService::issue(qint64 userId, qint64 familyId, qint64 tokenVersion, int generation, qint64 now,
                                     qint64 refreshExpiresAt, QByteArray refreshToken) const
@@ -136,8 +135,7 @@ LoginResult RotationService::login(const QString &email, const DeviceInfo &devic
                 event.userAgent = device.userAgent;
                 event.deviceKey = device.deviceKey;
                 event.detail = QStringLiteral("sign-in refused");
-                return store::recordEvent(m_db, event, nullptr, error) ? Database::Step::Commit
-                                                                       : Database::Step::Abort;
+                return store::recordEvent(m_db, event, nullptr, error) ? Database::Step::Commit : Database::Step::Abort;
             }
             query = m_db.run(upsertDeviceSql,
                              {{":user", userId},
@@ -256,8 +254,8 @@ bool RotationService::rotateInOneStatement(const QByteArray &hash, const QByteAr
     return true;
 }
 
-bool RotationService::decideAndApply(const QByteArray &hash, const QByteArray &successorHash,
-                                     const DeviceInfo &device, qint64 now, RefreshResult *result)
+bool RotationService::decideAndApply(const QByteArray &hash, const QByteArray &successorHash, const DeviceInfo &device,
+                                     qint64 now, RefreshResult *result)
 {
     return m_db.transact(
         [&](QString *error) {
@@ -293,8 +291,8 @@ bool RotationService::decideAndApply(const QByteArray &hash, const QByteArray &s
                 tokenVersion = query->value(12).toLongLong();
                 state.hasSuccessor = !query->value(13).isNull();
                 if (state.hasSuccessor) {
-                    state.successorMatchesDerived = crypto::equalConstantTime(query->value(14).toByteArray(),
-                                                                              successorHash);
+                    state.successorMatchesDerived
+                        = crypto::equalConstantTime(query->value(14).toByteArray(), successorHash);
                     state.successorLive = query->value(15).isNull() && query->value(16).isNull();
                     successorExpires = state.successorExpiresAt = query->value(17).toLongLong();
                     originalIp = query->value(18).toString();
@@ -322,10 +320,10 @@ bool RotationService::decideAndApply(const QByteArray &hash, const QByteArray &s
                                {":ip", device.ip},
                                {":ua", device.userAgent}},
                               error)
-                    || !m_db.run(sql::touchFamily,
-                                 {{":generation", generation}, {":now", now}, {":expires", expires},
-                                  {":family", familyId}},
-                                 error)
+                    || !m_db.run(
+                        sql::touchFamily,
+                        {{":generation", generation}, {":now", now}, {":expires", expires}, {":family", familyId}},
+                        error)
                     || !m_db.run(sql::touchDevice, {{":now", now}, {":ip", device.ip}, {":device", deviceId}}, error))
                     return Database::Step::Abort;
                 result->tokens = issue(userId, familyId, tokenVersion, generation, now, expires, {});

@@ -67,8 +67,8 @@ public:
 private:
     bool rotateInOneStatement(const QByteArray &hash, const QByteArray &successorHash, const DeviceInfo &device,
                               qint64 now, RefreshResult *result);
-    bool decideAndApply(const QByteArray &hash, const QByteArray &successorHash, const DeviceInfo &device,
-                        qint64 now, RefreshResult *result);
+    bool decideAndApply(const QByteArray &hash, const QByteArray &successorHash, const DeviceInfo &device, qint64 now,
+                        RefreshResult *result);
     IssuedTokens issue(qint64 userId, qint64 familyId, qint64 tokenVersion, int generation, qint64 now,
                        qint64 refreshExpiresAt, QByteArray refreshToken) const;
 

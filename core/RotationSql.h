@@ -41,8 +41,9 @@ FROM claimed c JOIN issued i ON i.family_id = c.family_id
 )";
 
 // PostgreSQL's rare path takes the family lock first, so the state read below sees every committed rotation.
-inline constexpr char lockFamilyPostgres[] = "SELECT f.id FROM token_families f JOIN refresh_tokens t ON t.family_id = f.id "
-                                     "WHERE t.token_hash = :hash FOR UPDATE OF f";
+inline constexpr char lockFamilyPostgres[]
+    = "SELECT f.id FROM token_families f JOIN refresh_tokens t ON t.family_id = f.id "
+      "WHERE t.token_hash = :hash FOR UPDATE OF f";
 
 inline constexpr char presentedState[] = R"(
 SELECT t.id, t.family_id, t.generation, t.expires_at, t.used_at, t.revoked_at,
@@ -56,13 +57,15 @@ WHERE t.token_hash = :hash
 )";
 
 inline constexpr char claimToken[] = "UPDATE refresh_tokens SET used_at = :now WHERE id = :id AND used_at IS NULL "
-                        "AND revoked_at IS NULL";
-inline constexpr char insertToken[] = "INSERT INTO refresh_tokens (family_id, parent_id, generation, token_hash, issued_at, "
-                              "expires_at, ip, user_agent) VALUES (:family, :parent, :generation, :hash, :now, "
-                              ":expires, :ip, :ua)";
-inline constexpr char touchFamily[] = "UPDATE token_families SET current_generation = :generation, last_used_at = :now, "
-                              "idle_expires_at = :expires WHERE id = :family";
+                                     "AND revoked_at IS NULL";
+inline constexpr char insertToken[]
+    = "INSERT INTO refresh_tokens (family_id, parent_id, generation, token_hash, issued_at, "
+      "expires_at, ip, user_agent) VALUES (:family, :parent, :generation, :hash, :now, "
+      ":expires, :ip, :ua)";
+inline constexpr char touchFamily[]
+    = "UPDATE token_families SET current_generation = :generation, last_used_at = :now, "
+      "idle_expires_at = :expires WHERE id = :family";
 inline constexpr char touchDevice[] = "UPDATE devices SET last_seen_at = :now, "
-                              "last_ip = CASE WHEN :ip = '' THEN last_ip ELSE :ip END WHERE id = :device";
+                                      "last_ip = CASE WHEN :ip = '' THEN last_ip ELSE :ip END WHERE id = :device";
 
 } // namespace rotor::sql

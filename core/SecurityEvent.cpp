@@ -64,8 +64,8 @@ bool revokeFamily(Database &db, qint64 familyId, qint64 nowMs, const QString &re
                                           "revoked_by = :by WHERE id = :family AND revoked_at IS NULL";
     static const char revokeTokensSql[] = "UPDATE refresh_tokens SET revoked_at = :now WHERE family_id = :family "
                                           "AND used_at IS NULL AND revoked_at IS NULL";
-    QSqlQuery *query = db.run(
-        revokeFamilySql, {{":now", nowMs}, {":reason", reason}, {":by", revokedBy}, {":family", familyId}}, error);
+    QSqlQuery *query = db.run(revokeFamilySql,
+                              {{":now", nowMs}, {":reason", reason}, {":by", revokedBy}, {":family", familyId}}, error);
     if (!query)
         return false;
     const bool familyChanged = query->numRowsAffected() > 0;

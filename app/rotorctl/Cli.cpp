@@ -59,34 +59,52 @@ const QList<CommandSpec> &commands()
           {"--seed", true, "random seed (default 1)"}},
          "fill the database with demo users, devices, sessions, events and audit entries"},
         {"add-user", "EMAIL", 1, {{"--name", true, "display name"}}, "add a user"},
-        {"login", "", 0, QList<OptionSpec>{{"--user", true, "the user's email (required)"}} + deviceOptions,
+        {"login", "", 0, QList<OptionSpec> {{"--user", true, "the user's email (required)"}} + deviceOptions,
          "sign a user in on a device: a new session with an access and a refresh token"},
-        {"refresh", "", 0, QList<OptionSpec>{{"--token", true, "the refresh token (required)"}} + deviceOptions,
+        {"refresh", "", 0, QList<OptionSpec> {{"--token", true, "the refresh token (required)"}} + deviceOptions,
          "present a refresh token: rotates it, or reports why not"},
         {"revoke-family", "ID", 1, {{"--reason", true, "why (required)"}}, "revoke one session"},
-        {"revoke-user", "EMAIL", 1, {{"--reason", true, "why (required)"}},
+        {"revoke-user",
+         "EMAIL",
+         1,
+         {{"--reason", true, "why (required)"}},
          "revoke every session of a user and invalidate their access tokens"},
         {"deactivate-user", "EMAIL", 1, {{"--reason", true, "why"}}, "deactivate a user"},
         {"activate-user", "EMAIL", 1, {{"--reason", true, "why"}}, "reactivate a user"},
-        {"users", "", 0,
-         {{"--state", true, "active or inactive"}, {"--search", true, "text in email or name"},
+        {"users",
+         "",
+         0,
+         {{"--state", true, "active or inactive"},
+          {"--search", true, "text in email or name"},
           {"--limit", true, "at most this many rows (default 200, 0: all)"}},
          "list users"},
-        {"devices", "", 0, {{"--user", true, "only this user's devices"}, {"--limit", true, "at most this many rows"}},
+        {"devices",
+         "",
+         0,
+         {{"--user", true, "only this user's devices"}, {"--limit", true, "at most this many rows"}},
          "list devices"},
-        {"families", "", 0,
-         {{"--user", true, "only this user's sessions"}, {"--state", true, "active, revoked or expired"},
+        {"families",
+         "",
+         0,
+         {{"--user", true, "only this user's sessions"},
+          {"--state", true, "active, revoked or expired"},
           {"--limit", true, "at most this many rows"}},
          "list sessions (token families)"},
         {"family", "ID", 1, {}, "show one session: its chain of refresh tokens and its security events"},
-        {"events", "", 0,
+        {"events",
+         "",
+         0,
          {{"--kind", true, "only this kind (replay_detected, grace_reuse, ...)"},
           {"--since", true, "only events at or after this ISO 8601 time"},
-          {"--user", true, "only this user's events"}, {"--family", true, "only this session's events"},
+          {"--user", true, "only this user's events"},
+          {"--family", true, "only this session's events"},
           {"--limit", true, "at most this many rows"}},
          "list security events, newest first"},
-        {"audit", "", 0, {{"--verify", false, "check the hash chain and report the first broken entry"},
-                          {"--limit", true, "at most this many rows"}},
+        {"audit",
+         "",
+         0,
+         {{"--verify", false, "check the hash chain and report the first broken entry"},
+          {"--limit", true, "at most this many rows"}},
          "list the audit log, or verify it"},
     };
     return list;
@@ -118,8 +136,7 @@ class Context
 public:
     explicit Context(const Invocation &invocation)
         : m_invocation(invocation)
-    {
-    }
+    { }
 
     int openDatabase(Database::OpenMode mode)
     {
@@ -218,7 +235,7 @@ DeviceInfo deviceFrom(const Context &context)
 void printTokens(const Context &context, const IssuedTokens &tokens, const char *outcome)
 {
     if (context.invocation().json) {
-        QJsonObject object{
+        QJsonObject object {
             {QStringLiteral("outcome"), QLatin1String(outcome)},
             {QStringLiteral("access_token"), QString::fromLatin1(tokens.accessToken)},
             {QStringLiteral("refresh_token"), QString::fromLatin1(tokens.refreshToken)},
@@ -232,7 +249,8 @@ void printTokens(const Context &context, const IssuedTokens &tokens, const char 
         return;
     }
     output::printLine(QStringLiteral("outcome:            %1").arg(QLatin1String(outcome)));
-    output::printLine(QStringLiteral("session:            %1 (generation %2)").arg(tokens.familyId).arg(tokens.generation));
+    output::printLine(
+        QStringLiteral("session:            %1 (generation %2)").arg(tokens.familyId).arg(tokens.generation));
     output::printLine(QStringLiteral("access token:       %1").arg(QString::fromLatin1(tokens.accessToken)));
     output::printLine(QStringLiteral("access expires:     %1").arg(output::isoTime(tokens.accessExpiresAt)));
     output::printLine(QStringLiteral("refresh token:      %1").arg(QString::fromLatin1(tokens.refreshToken)));
@@ -261,7 +279,8 @@ int exitCodeFor(Outcome outcome)
 
 int cmdInit(Context &context)
 {
-    const QString keyFile = context.invocation().keyFile.isEmpty() ? Keys::defaultKeyFile() : context.invocation().keyFile;
+    const QString keyFile
+        = context.invocation().keyFile.isEmpty() ? Keys::defaultKeyFile() : context.invocation().keyFile;
     QString error;
     if (QFileInfo::exists(keyFile)) {
         Keys keys;
@@ -320,13 +339,13 @@ int cmdSeedDemo(Context &context)
         return fail(ExitDatabase, error);
     const double seconds = timer.elapsed() / 1000.0;
     if (context.invocation().json) {
-        output::printJson(QJsonObject{{QStringLiteral("users"), stats.users},
-                                      {QStringLiteral("devices"), stats.devices},
-                                      {QStringLiteral("families"), stats.families},
-                                      {QStringLiteral("tokens"), stats.tokens},
-                                      {QStringLiteral("events"), stats.events},
-                                      {QStringLiteral("audit_entries"), stats.auditEntries},
-                                      {QStringLiteral("seconds"), seconds}});
+        output::printJson(QJsonObject {{QStringLiteral("users"), stats.users},
+                                       {QStringLiteral("devices"), stats.devices},
+                                       {QStringLiteral("families"), stats.families},
+                                       {QStringLiteral("tokens"), stats.tokens},
+                                       {QStringLiteral("events"), stats.events},
+                                       {QStringLiteral("audit_entries"), stats.auditEntries},
+                                       {QStringLiteral("seconds"), seconds}});
     } else {
         output::printLine(QStringLiteral("seeded %1 users, %2 devices, %3 sessions, %4 refresh tokens, %5 events, "
                                          "%6 audit entries in %7 s")
@@ -350,8 +369,9 @@ int cmdAddUser(Context &context)
     if (!context.admin().addUser(context.invocation().positional.at(0), context.option("--name"), &id, &error))
         return fail(context.db().lastError().isValid() ? ExitDatabase : ExitFailed, error);
     if (context.invocation().json)
-        output::printJson(QJsonObject{{QStringLiteral("id"), id},
-                                      {QStringLiteral("email"), context.invocation().positional.at(0).trimmed().toLower()}});
+        output::printJson(
+            QJsonObject {{QStringLiteral("id"), id},
+                         {QStringLiteral("email"), context.invocation().positional.at(0).trimmed().toLower()}});
     else
         output::printLine(QStringLiteral("added user %1 (id %2)").arg(context.invocation().positional.at(0)).arg(id));
     return ExitOk;
@@ -406,7 +426,7 @@ int writeResult(Context &context, bool ok, const QString &error, const QString &
     if (!ok)
         return fail(context.db().lastError().isValid() ? ExitDatabase : ExitFailed, error);
     if (context.invocation().json)
-        output::printJson(QJsonObject{{QStringLiteral("ok"), true}, {QStringLiteral("message"), message}});
+        output::printJson(QJsonObject {{QStringLiteral("ok"), true}, {QStringLiteral("message"), message}});
     else
         output::printLine(message);
     return ExitOk;
@@ -446,8 +466,9 @@ int cmdRevokeUser(Context &context)
     int revoked = 0;
     QString error;
     const bool ok = context.admin().revokeUser(user.id, context.option("--reason"), &revoked, &error);
-    return writeResult(context, ok, error,
-                       QStringLiteral("revoked %1 session(s) of %2; their access tokens are void").arg(revoked).arg(user.email));
+    return writeResult(
+        context, ok, error,
+        QStringLiteral("revoked %1 session(s) of %2; their access tokens are void").arg(revoked).arg(user.email));
 }
 
 int cmdSetActive(Context &context, bool active)
@@ -560,10 +581,10 @@ int cmdAudit(Context &context)
     if (!context.admin().verifyAudit(&verification, &error))
         return fail(ExitDatabase, error);
     if (context.invocation().json) {
-        output::printJson(QJsonObject{{QStringLiteral("intact"), verification.intact},
-                                      {QStringLiteral("entries_checked"), verification.entriesChecked},
-                                      {QStringLiteral("first_broken_id"), verification.firstBrokenId},
-                                      {QStringLiteral("problem"), verification.problem}});
+        output::printJson(QJsonObject {{QStringLiteral("intact"), verification.intact},
+                                       {QStringLiteral("entries_checked"), verification.entriesChecked},
+                                       {QStringLiteral("first_broken_id"), verification.firstBrokenId},
+                                       {QStringLiteral("problem"), verification.problem}});
     } else if (verification.intact) {
         output::printLine(QStringLiteral("audit log intact: %1 entries verified").arg(verification.entriesChecked));
     }
@@ -590,7 +611,8 @@ QString usageText(const QString &command)
             text += QStringLiteral("\noptions:\n");
         for (const OptionSpec &option : spec->options)
             text += QStringLiteral("  %1%2\n")
-                        .arg(QString(QLatin1String(option.name) + (option.takesValue ? QStringLiteral(" VALUE") : QString()))
+                        .arg(QString(QLatin1String(option.name)
+                                     + (option.takesValue ? QStringLiteral(" VALUE") : QString()))
                                  .leftJustified(26))
                         .arg(QLatin1String(option.help));
         return text;
@@ -599,13 +621,16 @@ QString usageText(const QString &command)
         "usage: rotorctl [--db PATH|postgresql://...] [--key-file FILE] [--json] COMMAND [ARGS]\n\n"
         "Refresh-token rotation with replay detection: administer a Rotor database.\n\n"
         "global options (before or after the command):\n"
-        "  --db PATH|URI             SQLite file or postgresql://user:password@host:port/db (default: the demo database)\n"
+        "  --db PATH|URI             SQLite file or postgresql://user:password@host:port/db (default: the demo "
+        "database)\n"
         "  --key-file FILE           the master key file (default: ROTOR_MASTER_KEY, else ~/.config/rotor/master.key)\n"
         "  --json                    print JSON for scripts\n"
         "  --help                    this help, or a command's with 'rotorctl COMMAND --help'\n\n"
         "commands:\n");
     for (const CommandSpec &spec : commands())
-        text += QStringLiteral("  %1%2\n").arg(QString::fromLatin1(spec.name).leftJustified(26)).arg(QLatin1String(spec.summary));
+        text += QStringLiteral("  %1%2\n")
+                    .arg(QString::fromLatin1(spec.name).leftJustified(26))
+                    .arg(QLatin1String(spec.summary));
     text += QStringLiteral("\nexit codes: 0 ok, 1 not done (no such user or session, already revoked), 2 usage, "
                            "3 malformed or unknown token,\n4 expired, 5 session revoked or user inactive, 6 replay "
                            "detected, 7 database error, 8 key error\n");
@@ -672,9 +697,8 @@ int parseArguments(const QStringList &arguments, Invocation *invocation, QString
     for (int i = 0; i < rest.size(); ++i) {
         const QString argument = rest.at(i);
         if (argument.startsWith(QLatin1String("-")) && argument.size() > 1) {
-            const auto option = std::find_if(spec->options.cbegin(), spec->options.cend(), [&](const OptionSpec &o) {
-                return argument == QLatin1String(o.name);
-            });
+            const auto option = std::find_if(spec->options.cbegin(), spec->options.cend(),
+                                             [&](const OptionSpec &o) { return argument == QLatin1String(o.name); });
             if (option == spec->options.cend()) {
                 *error = QStringLiteral("unknown option '%1' for %2").arg(argument, invocation->command);
                 return ExitUsage;

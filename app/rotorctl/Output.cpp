@@ -48,7 +48,8 @@ QString rowsToText(rotor::Table table, const QList<QVariantList> &rows)
             if (value.isNull())
                 text = QStringLiteral("-");
             else if (columns.at(i).type == ColumnInfo::Type::Time)
-                text = QDateTime::fromMSecsSinceEpoch(value.toLongLong(), Qt::UTC).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+                text = QDateTime::fromMSecsSinceEpoch(value.toLongLong(), Qt::UTC)
+                           .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
             else if (columns.at(i).type == ColumnInfo::Type::Bool)
                 text = value.toBool() ? QStringLiteral("yes") : QStringLiteral("no");
             else if (columns.at(i).type == ColumnInfo::Type::Hash)
