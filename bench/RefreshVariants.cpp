@@ -148,7 +148,7 @@ public:
         }
         sqlite3_busy_timeout(m_db, 10000);
         // The connection settings Rotor's Database applies (WAL is a property of the file, set at creation).
-        if (sqlite3_exec(m_db, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL",
+        if (sqlite3_exec(m_db, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL",
                          nullptr, nullptr, nullptr)
             != SQLITE_OK) {
             *error = QStringLiteral("pragmas: %1").arg(QString::fromUtf8(sqlite3_errmsg(m_db)));

@@ -280,7 +280,7 @@ std::int64_t share(std::int64_t total, std::int64_t parts, std::int64_t n)
 }
 
 // Rotor's connection settings, and the page cache DemoSeeder gives itself for the bulk load.
-const char floorPragmas[] = "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -262144";
+const char floorPragmas[] = "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA cache_size = -262144";
 // Rows per multi-row INSERT: a plain C program has no reason to keep statements small.
 // (Measured: 16 or 200 rows per statement make no difference to the floor; its time is SQLite's own.)
 constexpr int floorRowsPerStatement = 200;

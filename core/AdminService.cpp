@@ -200,8 +200,14 @@ bool AdminService::revokeFamily(qint64 familyId, const QString &reason, QString 
                 return Database::Step::Abort;
             }
             bool changed = false;
-            if (!store::revokeFamily(m_db, familyId, now, QStringLiteral("admin"), m_actor.name, &changed, stepError)
-                || !store::recordEvent(m_db, event, nullptr, stepError)
+            if (!store::revokeFamily(m_db, familyId, now, QStringLiteral("admin"), m_actor.name, &changed, stepError))
+                return Database::Step::Abort;
+            if (!changed) {
+                // Revoked by someone else (replay detection, another administrator) since it was read above.
+                *stepError = tr("session %1 is already revoked").arg(familyId);
+                return Database::Step::Abort;
+            }
+            if (!store::recordEvent(m_db, event, nullptr, stepError)
                 || !appendAudit(m_db, now, m_actor, QStringLiteral("revoke-family"),
                                 QStringLiteral("family:%1").arg(familyId), reason.trimmed(), stepError))
                 return Database::Step::Abort;
@@ -225,6 +231,11 @@ bool AdminService::revokeUser(qint64 userId, const QString &reason, int *familie
             QString email;
             if (!userEmail(userId, &email, stepError))
                 return Database::Step::Abort;
+            // The version bump comes first: it locks the user's row, so a sign-in that is under way (it reads the
+            // user FOR SHARE on PostgreSQL) either finishes before the families are listed below, or starts after
+            // this commits and sees the new version.
+            if (!m_db.run(bumpSql, {{":user", userId}}, stepError))
+                return Database::Step::Abort;
             QSqlQuery *query = m_db.run(liveFamiliesSql, {{":user", userId}}, stepError);
             if (!query)
                 return Database::Step::Abort;
@@ -238,8 +249,6 @@ bool AdminService::revokeUser(qint64 userId, const QString &reason, int *familie
                                          stepError))
                     return Database::Step::Abort;
             }
-            if (!m_db.run(bumpSql, {{":user", userId}}, stepError))
-                return Database::Step::Abort;
             SecurityEvent event;
             event.kind = QString::fromLatin1(event_kind::userRevoked);
             event.occurredAt = now;
@@ -295,6 +304,8 @@ bool AdminService::setUserActive(qint64 userId, bool active, const QString &reas
 bool AdminService::verifyAudit(AuditVerification *verification, QString *error)
 {
     *verification = {};
+    if (!m_db.ensureOpen(error))
+        return false;
     QSqlQuery query(m_db.handle());
     query.setForwardOnly(true);
     if (!query.exec(QStringLiteral("SELECT id, occurred_at, actor, origin, action, target, reason, prev_hash, "

@@ -176,6 +176,34 @@ const TableSpec &spec(Table table)
     return users;
 }
 
+enum class Scope { User, Device, Family };
+
+// The column that narrows a table to one user, device or session; empty where that makes no sense.
+QString scopeColumn(Table table, Scope scope)
+{
+    switch (table) {
+    case Table::Users:
+        return scope == Scope::User ? QStringLiteral("u.id") : QString();
+    case Table::Devices:
+        return scope == Scope::User  ? QStringLiteral("d.user_id")
+            : scope == Scope::Device ? QStringLiteral("d.id")
+                                     : QString();
+    case Table::Families:
+        return scope == Scope::User  ? QStringLiteral("f.user_id")
+            : scope == Scope::Device ? QStringLiteral("f.device_id")
+                                     : QStringLiteral("f.id");
+    case Table::Events:
+        return scope == Scope::User  ? QStringLiteral("e.user_id")
+            : scope == Scope::Device ? QStringLiteral("e.device_id")
+                                     : QStringLiteral("e.family_id");
+    case Table::Audit:
+        return {};
+    case Table::Tokens:
+        return scope == Scope::Family ? QStringLiteral("t.family_id") : QString();
+    }
+    return {};
+}
+
 struct Built
 {
     QString where;
@@ -230,22 +258,25 @@ bool buildWhere(const ListRequest &request, qint64 now, Built *built, QString *e
         conditions << table.timeColumn + QStringLiteral(" < :until");
         values.insert(QStringLiteral(":until"), *request.until);
     }
-    const QString prefix = table.from.section(QLatin1Char(' '), 1, 1); // the table's alias
-    if (request.userId > 0) {
-        conditions << (request.table == Table::Users ? QStringLiteral("u.id") : prefix + QStringLiteral(".user_id"))
-                + QStringLiteral(" = :user");
-        values.insert(QStringLiteral(":user"), request.userId);
-    }
-    if (request.deviceId > 0) {
-        conditions << (request.table == Table::Devices ? QStringLiteral("d.id") : QStringLiteral("f.device_id"))
-                + QStringLiteral(" = :device");
-        values.insert(QStringLiteral(":device"), request.deviceId);
-    }
-    if (request.familyId > 0) {
-        conditions << (request.table == Table::Families ? QStringLiteral("f.id")
-                                                        : prefix + QStringLiteral(".family_id"))
-                + QStringLiteral(" = :family");
-        values.insert(QStringLiteral(":family"), request.familyId);
+    const struct
+    {
+        qint64 id;
+        const char *placeholder;
+        QString column;
+        const char *what;
+    } scopes[] = {{request.userId, ":user", scopeColumn(request.table, Scope::User), "user"},
+                  {request.deviceId, ":device", scopeColumn(request.table, Scope::Device), "device"},
+                  {request.familyId, ":family", scopeColumn(request.table, Scope::Family), "session"}};
+    for (const auto &scope : scopes) {
+        if (scope.id <= 0)
+            continue;
+        if (scope.column.isEmpty()) {
+            *error = QCoreApplication::translate("rotor::Catalog", "the %1 list cannot be narrowed to one %2")
+                         .arg(QLatin1String(Catalog::tableKey(request.table)), QLatin1String(scope.what));
+            return false;
+        }
+        conditions << scope.column + QStringLiteral(" = ") + QLatin1String(scope.placeholder);
+        values.insert(QLatin1String(scope.placeholder), scope.id);
     }
     built->where
         = conditions.isEmpty() ? QString() : QStringLiteral(" WHERE ") + conditions.join(QLatin1String(" AND "));
@@ -255,6 +286,8 @@ bool buildWhere(const ListRequest &request, qint64 now, Built *built, QString *e
 
 bool execute(Database &db, QSqlQuery &query, const QString &sql, const QVariantMap &values, QString *error)
 {
+    if (!db.ensureOpen(error))
+        return false;
     query.setForwardOnly(true);
     if (!query.prepare(sql)) {
         *error = Database::describe(query.lastError());
@@ -397,10 +430,12 @@ bool Catalog::findUser(const QString &email, UserRef *user, QString *error)
 bool Catalog::previewUserRevocation(qint64 userId, RevocationPreview *preview, QString *error)
 {
     QSqlQuery query(m_db.handle());
+    // Live as the lists count it (unrevoked and unexpired), so the dialog and the Users view agree.
     const QString sql = QStringLiteral("SELECT d.name, count(*) FROM token_families f JOIN devices d ON d.id = "
-                                       "f.device_id WHERE f.user_id = :user AND f.revoked_at IS NULL "
-                                       "GROUP BY d.id, d.name ORDER BY d.name");
-    if (!execute(m_db, query, sql, {{QStringLiteral(":user"), userId}}, error))
+                                       "f.device_id WHERE f.user_id = :user AND ")
+        + QString::fromLatin1(liveFamilySql) + QStringLiteral(" GROUP BY d.id, d.name ORDER BY d.name");
+    if (!execute(m_db, query, sql, {{QStringLiteral(":user"), userId}, {QStringLiteral(":now"), m_clock.nowMs()}},
+                 error))
         return false;
     *preview = {};
     while (query.next()) {

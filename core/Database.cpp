@@ -190,8 +190,9 @@ bool Database::applySessionSettings(QString *error)
 {
     QStringList setup;
     if (m_spec.backend == Backend::Sqlite) {
-        // WAL with synchronous=NORMAL: every commit survives a crash of the process; atomicity holds on power loss.
-        setup << QStringLiteral("PRAGMA foreign_keys = ON") << QStringLiteral("PRAGMA synchronous = NORMAL");
+        // WAL with synchronous=FULL: a commit is on disk before it is acknowledged, so a rotation handed out or a
+        // replay revocation reported survives a power cut too, not only a crash of the process (DESIGN.md 3, 5).
+        setup << QStringLiteral("PRAGMA foreign_keys = ON") << QStringLiteral("PRAGMA synchronous = FULL");
     } else {
         setup << QStringLiteral("SET client_min_messages = warning");
         if (m_spec.readOnly)
@@ -422,7 +423,7 @@ QSqlQuery *Database::prepared(const char *sql, QString *error)
     Q_ASSERT_X(QThread::currentThread() == m_thread, "Database", "a connection is used only by its own thread");
     if (QSqlQuery *query = m_statements->value(sql))
         return query; // cached statements exist only while the connection is open (recover() drops them)
-    if (!reconnectIfLost(error))
+    if (!ensureOpen(error))
         return nullptr;
     auto query = std::make_unique<QSqlQuery>(m_db);
     query->setForwardOnly(true);
@@ -460,7 +461,7 @@ QVariant Database::bindable(const QVariant &value)
 
 bool Database::exec(const QString &sql, QString *error)
 {
-    if (!reconnectIfLost(error))
+    if (!ensureOpen(error))
         return false;
     QSqlQuery query(m_db);
     if (!query.exec(sql))
@@ -468,7 +469,7 @@ bool Database::exec(const QString &sql, QString *error)
     return true;
 }
 
-bool Database::reconnectIfLost(QString *error)
+bool Database::ensureOpen(QString *error)
 {
     if (m_db.isOpen())
         return true;
@@ -544,7 +545,10 @@ bool Database::execPrepared(const char *sql, QString *error)
 
 bool Database::beginRead(QString *error)
 {
-    return exec(QStringLiteral("BEGIN"), error);
+    // One consistent snapshot for every read until the transaction ends (SQLite's WAL read transactions are).
+    return exec(m_spec.backend == Backend::Sqlite ? QStringLiteral("BEGIN")
+                                                  : QStringLiteral("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"),
+                error);
 }
 
 bool Database::commit(QString *error)

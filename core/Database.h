@@ -69,12 +69,16 @@ public:
     // deadlock) or a lost connection retries the whole transaction a bounded number of times; Abort rolls back.
     // Commit means the body's work, including any error it records, is made durable before transact returns.
     bool transact(const std::function<Step(QString *error)> &body, QString *error);
+    // Reopens a connection that was lost (PostgreSQL); false with a clear error while the server is still away.
+    // Statements run through this class call it themselves; code that builds its own QSqlQuery calls it first.
+    bool ensureOpen(QString *error);
     // Writes are refused up front on a read-only connection; the message says why.
     bool refuseIfReadOnly(QString *error) const;
 
     // A write transaction: BEGIN IMMEDIATE on SQLite (the writer lock up front, so no upgrade deadlocks),
     // BEGIN on PostgreSQL.
     bool beginWrite(QString *error);
+    // A read-only transaction whose reads all see one snapshot (exports page through it consistently).
     bool beginRead(QString *error);
     bool commit(QString *error);
     void rollback();
@@ -99,7 +103,6 @@ private:
     bool fail(const QSqlError &sqlError, QString *error);
     // Runs a statement cached by prepared() that returns no rows, and resets it at once.
     bool execPrepared(const char *sql, QString *error);
-    bool reconnectIfLost(QString *error);
     void clearStatements();
 
     ConnectionSpec m_spec;

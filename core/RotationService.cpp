@@ -23,6 +23,9 @@ QString tr(const char *text)
 }
 
 const char findUserSql[] = "SELECT id, active, token_version FROM users WHERE email = :email";
+// On PostgreSQL a sign-in holds the user's row while it creates the family, so "revoke all sessions" (which
+// updates that row first) cannot miss a family that is being created. SQLite's IMMEDIATE transaction already does.
+const char findUserPostgresSql[] = "SELECT id, active, token_version FROM users WHERE email = :email FOR SHARE";
 const char upsertDeviceSql[] = R"(
 INSERT INTO devices (user_id, device_key, name, user_agent, first_seen_at, last_seen_at, last_ip)
 VALUES (:user, :key, :name, :ua, :now, :now, :ip)
@@ -112,7 +115,8 @@ LoginResult RotationService::login(const QString &email, const DeviceInfo &devic
     const qint64 tokenExpires = qMin(now + m_policy.refreshIdleTtlMs, familyExpires);
     const bool committed = m_db.transact(
         [&](QString *error) {
-            QSqlQuery *query = m_db.run(findUserSql, {{":email", email.trimmed().toLower()}}, error);
+            QSqlQuery *query = m_db.run(m_db.isPostgres() ? findUserPostgresSql : findUserSql,
+                                        {{":email", email.trimmed().toLower()}}, error);
             if (!query)
                 return Database::Step::Abort;
             if (!query->next()) {
@@ -176,8 +180,12 @@ LoginResult RotationService::login(const QString &email, const DeviceInfo &devic
             return Database::Step::Commit;
         },
         &result.error);
-    if (!committed && result.status == LoginResult::Status::Ok)
-        result.status = LoginResult::Status::Failed;
+    if (!committed) {
+        // Tokens made inside a transaction that did not commit belong to nothing: never hand them out.
+        result.tokens = {};
+        if (result.status == LoginResult::Status::Ok)
+            result.status = LoginResult::Status::Failed;
+    }
     if (result.status == LoginResult::Status::UserInactive)
         result.error = tr("the user %1 is deactivated").arg(email);
     return result;
@@ -219,11 +227,13 @@ RefreshResult RotationService::refresh(QByteArrayView rawToken, const DeviceInfo
         if (rotated) {
             result.outcome = Outcome::Rotate;
             result.tokens.refreshToken = successor;
+            result.error.clear(); // an earlier attempt's transient failure is not this result's
             return result;
         }
     }
     if (!decideAndApply(hash, successorHash, device, now, &result)) {
         result.storageFailed = true;
+        result.tokens = {}; // made inside a transaction that did not commit
         return result;
     }
     if (result.outcome == Outcome::Rotate || result.outcome == Outcome::GraceReplay)

@@ -29,6 +29,11 @@ void DatabaseWorker::post(std::function<void()> job)
     QMetaObject::invokeMethod(m_context, std::move(job), Qt::QueuedConnection);
 }
 
+void DatabaseWorker::deliver(std::function<void()> f)
+{
+    QMetaObject::invokeMethod(this, std::move(f), Qt::QueuedConnection);
+}
+
 void DatabaseWorker::open(Database::OpenMode mode, QObject *receiver, std::function<void(bool, QString)> done)
 {
     post([this, mode, receiver = QPointer<QObject>(receiver), done = std::move(done)]() {
@@ -37,9 +42,10 @@ void DatabaseWorker::open(Database::OpenMode mode, QObject *receiver, std::funct
         const bool ok = m_db->open(mode, &error);
         if (!ok)
             m_db.reset();
-        if (receiver)
-            QMetaObject::invokeMethod(
-                receiver.data(), [done, ok, error]() { done(ok, error); }, Qt::QueuedConnection);
+        deliver([receiver, done, ok, error]() {
+            if (receiver)
+                done(ok, error);
+        });
     });
 }
 

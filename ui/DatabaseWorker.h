@@ -29,19 +29,21 @@ public:
     // done(ok, error) arrives on receiver's thread.
     void open(Database::OpenMode mode, QObject *receiver, std::function<void(bool, QString)> done);
 
-    // Runs job(db) on the worker thread and hands its result to done on receiver's thread. If the connection is
-    // not open, job is not run and done is not called.
+    // Runs job(db) on the worker thread and hands its result to done on this object's (the GUI) thread, where it
+    // is dropped if receiver is gone by then. A lost connection does not swallow jobs: the job runs, its queries
+    // try to reconnect and report a clear error if they cannot. Only if the connection was never opened is the
+    // job skipped.
     template<typename Result>
     void run(QObject *receiver, std::function<Result(Database &)> job, std::function<void(Result)> done)
     {
         post([this, receiver = QPointer<QObject>(receiver), job = std::move(job), done = std::move(done)]() {
-            if (!m_db || !m_db->isOpen())
+            if (!m_db)
                 return;
             Result result = job(*m_db);
-            if (!receiver)
-                return;
-            QMetaObject::invokeMethod(
-                receiver.data(), [done, result = std::move(result)]() { done(result); }, Qt::QueuedConnection);
+            deliver([receiver, done, result = std::move(result)]() {
+                if (receiver)
+                    done(result);
+            });
         });
     }
 
@@ -49,6 +51,10 @@ public:
     void post(std::function<void()> job);
 
 private:
+    // Queues f to this object's thread. The receiver is checked there, on its own thread, never across threads;
+    // if this worker is destroyed first, Qt drops the call.
+    void deliver(std::function<void()> f);
+
     ConnectionSpec m_spec;
     QThread m_thread;
     QObject *m_context = nullptr; // lives in m_thread; jobs are queued to it

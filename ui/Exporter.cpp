@@ -79,10 +79,7 @@ bool Exporter::start(const ListRequest &request, const QString &path, Format for
         // One instant for the whole export, so a session's state cannot change between two pages.
         const ManualClock clock(SystemClock().nowMs());
         Catalog catalog(db, clock);
-        const bool snapshot = db.isPostgres()
-            ? db.exec(QStringLiteral("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"), &error)
-            : db.beginRead(&error);
-        if (!snapshot)
+        if (!db.beginRead(&error))
             return result;
         const auto done = [&db, &result]() {
             db.rollback(); // the read transaction; nothing was written

@@ -305,6 +305,7 @@ void MainWindow::buildCentral()
     alertIcon->setPixmap(icons::named("alert").pixmap(20, 20));
     m_alertLabel = new QLabel;
     m_alertLabel->setObjectName(QStringLiteral("liveAlertText"));
+    m_alertLabel->setTextFormat(Qt::PlainText); // it quotes emails and addresses from the database
     m_alertLabel->setStyleSheet(QStringLiteral("color: #8e0000;"));
     auto *showButton = new QPushButton(tr("Show events"));
     showButton->setObjectName(QStringLiteral("liveAlertShow"));

@@ -12,6 +12,7 @@
 
 #include <QDateTime>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonObject>
@@ -61,7 +62,10 @@ const QList<CommandSpec> &commands()
         {"add-user", "EMAIL", 1, {{"--name", true, "display name"}}, "add a user"},
         {"login", "", 0, QList<OptionSpec> {{"--user", true, "the user's email (required)"}} + deviceOptions,
          "sign a user in on a device: a new session with an access and a refresh token"},
-        {"refresh", "", 0, QList<OptionSpec> {{"--token", true, "the refresh token (required)"}} + deviceOptions,
+        {"refresh", "", 0,
+         QList<OptionSpec> {
+             {"--token", true, "the refresh token (required); - reads it from standard input, out of the process list"}}
+             + deviceOptions,
          "present a refresh token: rotates it, or reports why not"},
         {"revoke-family", "ID", 1, {{"--reason", true, "why (required)"}}, "revoke one session"},
         {"revoke-user",
@@ -411,8 +415,15 @@ int cmdRefresh(Context &context)
         return code;
     if (int code = context.openDatabase(Database::OpenMode::OpenExisting))
         return code;
+    QByteArray token = context.option("--token").toLatin1();
+    if (token == "-") {
+        QFile input;
+        if (!input.open(stdin, QIODevice::ReadOnly))
+            return fail(ExitUsage, QStringLiteral("cannot read the token from standard input"));
+        token = input.readLine(4096).trimmed();
+    }
     RotationService service(context.db(), context.keys(), context.clock());
-    const RefreshResult result = service.refresh(context.option("--token").toLatin1(), deviceFrom(context));
+    const RefreshResult result = service.refresh(token, deviceFrom(context));
     if (result.storageFailed)
         return fail(ExitDatabase, result.error);
     if (!result.ok())

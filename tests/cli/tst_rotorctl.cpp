@@ -64,6 +64,7 @@ private slots:
     void loginAndRefresh();
     void replayOfAnOldGeneration();
     void graceRetryGetsTheSameToken();
+    void tokenFromStandardInput();
     void usageErrors_data();
     void usageErrors();
     void badTokens();
@@ -78,7 +79,7 @@ private slots:
     void seedDemoCountsAgree();
 
 private:
-    Run rotorctl(const QStringList &arguments);
+    Run rotorctl(const QStringList &arguments, const QByteArray &input = {});
     // Runs, expects `code`, and for a failure exactly one line on stderr and nothing on stdout.
     Run expect(const QStringList &arguments, int code);
     QJsonObject jsonObject(const Run &run);
@@ -108,7 +109,7 @@ void TestRotorctl::cleanup()
     m_dir.reset();
 }
 
-Run TestRotorctl::rotorctl(const QStringList &arguments)
+Run TestRotorctl::rotorctl(const QStringList &arguments, const QByteArray &input)
 {
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("HOME"), m_dir->filePath(QStringLiteral("home")));
@@ -128,6 +129,7 @@ Run TestRotorctl::rotorctl(const QStringList &arguments)
         run.err = "could not start " ROTORCTL_PATH;
         return run;
     }
+    process.write(input);
     process.closeWriteChannel();
     if (!process.waitForFinished(120000) || process.exitStatus() != QProcess::NormalExit) {
         process.kill();
@@ -318,6 +320,23 @@ void TestRotorctl::replayOfAnOldGeneration()
         {QStringLiteral("events"), QStringLiteral("--json"), QStringLiteral("--kind"), QStringLiteral("grace_reuse")},
         Ok));
     QCOMPARE(grace.size(), 0);
+}
+
+// "--token -" keeps the token out of the process list and the shell history.
+void TestRotorctl::tokenFromStandardInput()
+{
+    initialize();
+    expect({QStringLiteral("add-user"), QStringLiteral("dana@example.com")}, Ok);
+    const QString token0 = login(QStringLiteral("dana@example.com")).value(QStringLiteral("refresh_token")).toString();
+    const Run piped = rotorctl(
+        {QStringLiteral("refresh"), QStringLiteral("--token"), QStringLiteral("-"), QStringLiteral("--json")},
+        token0.toLatin1() + "\n");
+    QVERIFY2(piped.exitCode == Ok, qPrintable(piped.describe()));
+    const QJsonObject rotated = jsonObject(piped);
+    QCOMPARE(rotated.value(QStringLiteral("outcome")).toString(), QStringLiteral("rotate"));
+    QCOMPARE(rotated.value(QStringLiteral("generation")).toInt(-1), 1);
+    const Run empty = rotorctl({QStringLiteral("refresh"), QStringLiteral("--token"), QStringLiteral("-")});
+    QCOMPARE(empty.exitCode, int(BadToken));
 }
 
 void TestRotorctl::graceRetryGetsTheSameToken()
