@@ -43,6 +43,10 @@ bool ensureDemoDatabase(QWidget *parent, const QString &path, const SeedOptions 
     error->clear();
     if (QFileInfo::exists(path))
         return true;
+    // The database is built under a temporary name and renamed when complete, so a first start that is killed
+    // half-way leaves nothing that the next start could mistake for a demo database.
+    const QString partial = path + QStringLiteral(".partial");
+    removeDatabaseFiles(partial);
 
     QProgressDialog dialog(parent);
     dialog.setWindowTitle(QApplication::translate("rotor::DemoBootstrap", "Rotor"));
@@ -64,7 +68,7 @@ bool ensureDemoDatabase(QWidget *parent, const QString &path, const SeedOptions 
     bool ok = false;
     QString failure;
     {
-        DatabaseWorker worker(ConnectionSpec::sqlite(path));
+        DatabaseWorker worker(ConnectionSpec::sqlite(partial));
         const auto finish = [&](bool success, const QString &message) {
             ok = success;
             failure = message;
@@ -113,11 +117,13 @@ bool ensureDemoDatabase(QWidget *parent, const QString &path, const SeedOptions 
         // Leaving the block closes the connection and joins the worker's thread before any file is touched.
     }
     dialog.hide();
-    if (ok)
+    // The last connection is closed, so SQLite has folded its write-ahead log into the file: one file to rename.
+    if (ok && !QFile::exists(partial + QStringLiteral("-wal")) && QFile::rename(partial, path))
         return true;
-    // Seeding rolled back (or never began); the file holds at most an empty schema. It must not be mistaken for a
-    // demo database on the next start.
-    removeDatabaseFiles(path);
+    if (ok)
+        failure = QApplication::translate("rotor::DemoBootstrap", "cannot move the new database to %1")
+                      .arg(QDir::toNativeSeparators(path));
+    removeDatabaseFiles(partial);
     *error = failure;
     if (failure.isEmpty() && !cancelled->load())
         *error = QApplication::translate("rotor::DemoBootstrap", "the demo database could not be created");
