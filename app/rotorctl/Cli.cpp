@@ -9,6 +9,7 @@
 #include "Output.h"
 #include "Paths.h"
 #include "RotationService.h"
+#include "RowFormat.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -224,7 +225,7 @@ int printTable(Context &context, const ListRequest &request)
     if (!context.catalog().list(request, &rows, &error))
         return fail(ExitDatabase, error);
     if (context.invocation().json)
-        output::printJson(output::rowsToJson(request.table, rows));
+        output::printJson(row_format::rowsToJson(request.table, rows));
     else
         std::fputs(output::rowsToText(request.table, rows).toUtf8().constData(), stdout);
     return ExitOk;
@@ -246,8 +247,8 @@ void printTokens(const Context &context, const IssuedTokens &tokens, const char 
             {QStringLiteral("user_id"), tokens.userId},
             {QStringLiteral("family_id"), tokens.familyId},
             {QStringLiteral("generation"), tokens.generation},
-            {QStringLiteral("access_expires_at"), output::isoTime(tokens.accessExpiresAt)},
-            {QStringLiteral("refresh_expires_at"), output::isoTime(tokens.refreshExpiresAt)},
+            {QStringLiteral("access_expires_at"), row_format::isoTime(tokens.accessExpiresAt)},
+            {QStringLiteral("refresh_expires_at"), row_format::isoTime(tokens.refreshExpiresAt)},
         };
         output::printJson(object);
         return;
@@ -256,9 +257,9 @@ void printTokens(const Context &context, const IssuedTokens &tokens, const char 
     output::printLine(
         QStringLiteral("session:            %1 (generation %2)").arg(tokens.familyId).arg(tokens.generation));
     output::printLine(QStringLiteral("access token:       %1").arg(QString::fromLatin1(tokens.accessToken)));
-    output::printLine(QStringLiteral("access expires:     %1").arg(output::isoTime(tokens.accessExpiresAt)));
+    output::printLine(QStringLiteral("access expires:     %1").arg(row_format::isoTime(tokens.accessExpiresAt)));
     output::printLine(QStringLiteral("refresh token:      %1").arg(QString::fromLatin1(tokens.refreshToken)));
-    output::printLine(QStringLiteral("refresh expires:    %1").arg(output::isoTime(tokens.refreshExpiresAt)));
+    output::printLine(QStringLiteral("refresh expires:    %1").arg(row_format::isoTime(tokens.refreshExpiresAt)));
 }
 
 int exitCodeFor(Outcome outcome)
@@ -567,9 +568,9 @@ int cmdFamily(Context &context)
     if (family.isEmpty())
         return fail(ExitFailed, QStringLiteral("no session with id %1").arg(id));
     if (context.invocation().json) {
-        QJsonObject object = output::rowsToJson(Table::Families, family).at(0).toObject();
-        object.insert(QStringLiteral("chain"), output::rowsToJson(Table::Tokens, chain));
-        object.insert(QStringLiteral("events"), output::rowsToJson(Table::Events, events));
+        QJsonObject object = row_format::rowsToJson(Table::Families, family).at(0).toObject();
+        object.insert(QStringLiteral("chain"), row_format::rowsToJson(Table::Tokens, chain));
+        object.insert(QStringLiteral("events"), row_format::rowsToJson(Table::Events, events));
         output::printJson(object);
         return ExitOk;
     }

@@ -11,22 +11,6 @@ namespace output {
 
 using rotor::ColumnInfo;
 
-// The JSON value rules live in the core (RowFormat), shared with the console's export.
-QString isoTime(qint64 ms)
-{
-    return rotor::row_format::isoTime(ms);
-}
-
-QJsonValue jsonValue(const ColumnInfo &column, const QVariant &value)
-{
-    return rotor::row_format::jsonValue(column, value);
-}
-
-QJsonArray rowsToJson(rotor::Table table, const QList<QVariantList> &rows)
-{
-    return rotor::row_format::rowsToJson(table, rows);
-}
-
 QString rowsToText(rotor::Table table, const QList<QVariantList> &rows)
 {
     const auto &columns = rotor::Catalog::columns(table);

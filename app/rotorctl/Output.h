@@ -6,12 +6,10 @@
 #include <QJsonObject>
 #include <QString>
 
-// How rotorctl prints: aligned text for people, JSON for scripts.
+// How rotorctl prints: aligned text for people, JSON for scripts (the JSON value rules are the core's RowFormat,
+// shared with the console's export).
 namespace output {
 
-QString isoTime(qint64 ms);
-QJsonValue jsonValue(const rotor::ColumnInfo &column, const QVariant &value);
-QJsonArray rowsToJson(rotor::Table table, const QList<QVariantList> &rows);
 QString rowsToText(rotor::Table table, const QList<QVariantList> &rows);
 void printLine(const QString &text);
 void printJson(const QJsonValue &value);
