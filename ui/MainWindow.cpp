@@ -27,6 +27,7 @@
 #include <QPainter>
 #include <QPushButton>
 #include <QScreen>
+#include <QSet>
 #include <QSettings>
 #include <QSplitter>
 #include <QStackedWidget>
@@ -136,6 +137,8 @@ struct MainWindow::Connection
     std::unique_ptr<DatabaseWorker> detailWorker;
     std::vector<std::unique_ptr<DatabaseWorker>> viewWorkers;
     QList<TableView *> views;
+    // Views that missed a change made elsewhere while hidden; each reloads when it is shown again.
+    QSet<TableView *> staleViews;
     ChangeFeed *feed = nullptr;
     bool opened = false;
 };
@@ -543,7 +546,7 @@ void MainWindow::startChangeFeed(qint64 lastSeenEventId)
     auto *feed = new ChangeFeed(m_spec, lastSeenEventId);
     m_connection->feed = feed;
     connect(feed, &ChangeFeed::eventsArrived, this, &MainWindow::onEventsArrived);
-    connect(feed, &ChangeFeed::dataChanged, this, &MainWindow::refreshAll);
+    connect(feed, &ChangeFeed::dataChanged, this, &MainWindow::onDataChangedElsewhere);
     feed->start();
 }
 
@@ -651,6 +654,11 @@ void MainWindow::onNavigationChanged(int index)
         return;
     TableView *target = view(viewTables[index]);
     m_stack->setCurrentWidget(target);
+    if (m_connection->staleViews.remove(target)) {
+        target->refresh();
+        if (target->detailPane())
+            target->detailPane()->reload();
+    }
     if (target->table() == Table::Events) {
         m_unseenEvents = 0;
         m_alertBar->hide();
@@ -808,6 +816,25 @@ void MainWindow::updateActions()
     m_findAction->setEnabled(connected);
     for (QAction *action : std::as_const(m_viewActions))
         action->setEnabled(connected);
+}
+
+void MainWindow::onDataChangedElsewhere()
+{
+    if (!isConnected())
+        return;
+    // Only what is on screen reloads now; on a busy database the other lists would reload for nobody.
+    TableView *visible = currentView();
+    for (TableView *view : std::as_const(m_connection->views)) {
+        if (view != visible)
+            m_connection->staleViews.insert(view);
+    }
+    if (visible) {
+        visible->refresh();
+        if (visible->detailPane())
+            visible->detailPane()->reload();
+    }
+    if (visible == view(Table::Audit))
+        verifyAudit();
 }
 
 void MainWindow::refreshAll()

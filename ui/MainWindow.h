@@ -102,6 +102,8 @@ private:
     void buildViews();
     void startChangeFeed(qint64 lastSeenEventId);
     void onEventsArrived(qint64 newestEventId, int count);
+    // A change committed by someone else: the visible view reloads now, the others when shown.
+    void onDataChangedElsewhere();
     void onNavigationChanged(int index);
     void updateActions();
     void updateStatus();

@@ -129,6 +129,7 @@ private slots:
     void revokeUserSessions();
     void readOnlyHidesEveryWrite();
     void replayArrivesLive();
+    void hiddenViewCatchesUpWhenShown();
     void selectionFollowsRecordOnRefresh();
     void selectionClearedWhenRecordGone();
     void selectFamilyAndUser();
@@ -578,6 +579,41 @@ void TestConsole::replayArrivesLive()
     m_window->showView(Table::Events);
     QCOMPARE(m_window->unseenEventCount(), 0);
     QVERIFY(!m_window->isAlertVisible());
+}
+
+// A change made elsewhere reloads the visible list at once; a hidden list catches up when it is shown.
+void TestConsole::hiddenViewCatchesUpWhenShown()
+{
+    TableView *sessions = waitForView(Table::Families);
+    PagedTableModel *model = sessions->model();
+    QTRY_VERIFY_WITH_TIMEOUT(model->isRowLoaded(0), timeout);
+    const auto rowOf = [model](qint64 id) {
+        for (int row = 0; row < model->rowCount(); ++row) {
+            if (model->isRowLoaded(row) && model->value(row, column::FamilyId).toLongLong() == id)
+                return row;
+        }
+        return -1;
+    };
+    qint64 id = 0;
+    for (int row = 0; row < model->rowCount() && model->isRowLoaded(row) && id == 0; ++row) {
+        if (model->value(row, column::FamilyState).toString() == QLatin1String("active"))
+            id = model->value(row, column::FamilyId).toLongLong();
+    }
+    QVERIFY(id > 0);
+    m_window->showView(Table::Users);
+
+    // Revoked from another connection, as rotorctl in another terminal would; the feed notices while the
+    // Sessions list is hidden (the family_revoked event it records raises the badge).
+    const SystemClock clock;
+    QString error;
+    QVERIFY2(AdminService(m_database.db(), clock, Actor {QStringLiteral("elsewhere"), QStringLiteral("test")})
+                 .revokeFamily(id, QStringLiteral("stolen laptop"), &error),
+             qPrintable(error));
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->unseenEventCount(), 1, timeout);
+
+    m_window->showView(Table::Families);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        rowOf(id) >= 0 && model->value(rowOf(id), column::FamilyState).toString() == QLatin1String("revoked"), timeout);
 }
 
 void TestConsole::selectionFollowsRecordOnRefresh()
