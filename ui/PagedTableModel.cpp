@@ -409,6 +409,17 @@ void PagedTableModel::readRows(const QList<int> &rows, RowsCallback done) const
     }
     const ListRequest request = currentRequest();
     auto *self = const_cast<PagedTableModel *>(this);
+    // Rows read after the list changed (filter, sort, a live refresh) would not match the cached ones taken above.
+    const int generation = m_generation;
+    const auto checked = [self, generation, assemble](const RowsResult &result) {
+        if (self->m_generation != generation) {
+            RowsResult changed;
+            changed.error = tr("the list changed while the rows were read; copy again");
+            assemble(changed);
+            return;
+        }
+        assemble(result);
+    };
     m_pageWorker->run<RowsResult>(
         self,
         [request, missing](Database &db) {
@@ -426,7 +437,7 @@ void PagedTableModel::readRows(const QList<int> &rows, RowsCallback done) const
             }
             return result;
         },
-        assemble);
+        checked);
 }
 
 QVariantList PagedTableModel::rowValues(int row) const
