@@ -240,4 +240,42 @@ bool base64UrlDecode(std::string_view text, unsigned char *out, size_t outSize)
     return written == outSize && buffer == 0; // leftover bits must be zero: one spelling per value
 }
 
+int parseFlags(const char *program, const char *usage, const QStringList &arguments, const QStringList &switches,
+               const QStringList &withValue, const std::function<QString(const QString &, const QString &)> &handle)
+{
+    const auto usageError = [program, usage](const QString &why) {
+        std::fprintf(stderr, "%s: %s\n\n%s", program, qPrintable(why), usage);
+        return 2;
+    };
+    for (qsizetype i = 0; i < arguments.size(); ++i) {
+        const QString &flag = arguments[i];
+        if (flag == QLatin1String("-h") || flag == QLatin1String("--help")) {
+            std::printf("%s", usage);
+            return 0;
+        }
+        QString value;
+        if (withValue.contains(flag)) {
+            if (i + 1 >= arguments.size())
+                return usageError(QStringLiteral("%1 needs a value").arg(flag));
+            value = arguments[++i];
+        } else if (!switches.contains(flag)) {
+            return usageError(QStringLiteral("unknown option %1").arg(flag));
+        }
+        const QString error = handle(flag, value);
+        if (!error.isEmpty())
+            return usageError(error);
+    }
+    return -1;
+}
+
+bool parseCount(const QString &text, int minimum, int *out)
+{
+    bool ok = false;
+    const int parsed = text.toInt(&ok);
+    if (!ok || parsed < minimum)
+        return false;
+    *out = parsed;
+    return true;
+}
+
 } // namespace bench

@@ -6,6 +6,7 @@
 #include <QStringList>
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,14 @@ Summary summarize(std::vector<double> latenciesUs, double wallSeconds);
 double median(std::vector<double> values);
 // The nearest-rank percentile of sorted values, p in [0, 100].
 double percentile(const std::vector<double> &sorted, double p);
+
+// Walks a "--flag [value]" command line the same way for every benchmark. Flags in `switches` take no value,
+// flags in `withValue` take one; handle(flag, value) applies one and returns an error, empty when fine.
+// Returns -1 to go on, 0 after --help (usage printed), 2 after a usage error (printed, with the usage text).
+int parseFlags(const char *program, const char *usage, const QStringList &arguments, const QStringList &switches,
+               const QStringList &withValue, const std::function<QString(const QString &, const QString &)> &handle);
+// A whole number of at least `minimum`.
+bool parseCount(const QString &text, int minimum, int *out);
 
 // Peak resident set size of this process so far (getrusage), in KiB.
 long peakRssKb();

@@ -76,73 +76,53 @@ struct Options
     QString jsonPath = QStringLiteral("bench-results/refresh.json");
 };
 
-int usageError(const QString &why)
-{
-    std::fprintf(stderr, "refresh_bench: %s\n\n%s", qPrintable(why), usageText);
-    return 2;
-}
-
 // Returns -1 to go on, or the exit code.
 int parseArguments(const QStringList &arguments, Options *options)
 {
-    for (qsizetype i = 0; i < arguments.size(); ++i) {
-        const QString &flag = arguments[i];
-        if (flag == QLatin1String("-h") || flag == QLatin1String("--help")) {
-            std::printf("%s", usageText);
-            return 0;
-        }
-        if (flag == QLatin1String("--no-sqlite")) {
-            options->sqlite = false;
-            continue;
-        }
-        static const QStringList withValue {
-            QStringLiteral("--pg"),        QStringLiteral("--users"),  QStringLiteral("--families"),
-            QStringLiteral("--rotations"), QStringLiteral("--warmup"), QStringLiteral("--reps"),
-            QStringLiteral("--variants"),  QStringLiteral("--dir"),    QStringLiteral("--json")};
-        if (!withValue.contains(flag))
-            return usageError(QStringLiteral("unknown option %1").arg(flag));
-        if (i + 1 >= arguments.size())
-            return usageError(QStringLiteral("%1 needs a value").arg(flag));
-        const QString value = arguments[++i];
-        const auto number = [&](int *out, int minimum) {
-            bool ok = false;
-            const int parsed = value.toInt(&ok);
-            if (!ok || parsed < minimum)
-                return false;
-            *out = parsed;
-            return true;
-        };
-        bool ok = true;
-        if (flag == QLatin1String("--pg"))
-            options->pgUri = value;
-        else if (flag == QLatin1String("--users"))
-            ok = number(&options->users, 0);
-        else if (flag == QLatin1String("--families"))
-            ok = number(&options->families, 1);
-        else if (flag == QLatin1String("--rotations"))
-            ok = number(&options->rotations, 1);
-        else if (flag == QLatin1String("--warmup"))
-            ok = number(&options->warmup, 0);
-        else if (flag == QLatin1String("--reps"))
-            ok = number(&options->reps, 1);
-        else if (flag == QLatin1String("--dir"))
-            options->dir = value;
-        else if (flag == QLatin1String("--json"))
-            options->jsonPath = value;
-        else if (flag == QLatin1String("--variants")) {
-            options->variants = value.split(QLatin1Char(','), Qt::SkipEmptyParts);
-            for (const QString &name : std::as_const(options->variants)) {
-                if (name != QLatin1String("rotor") && name != QLatin1String("floor") && name != QLatin1String("naive"))
-                    return usageError(QStringLiteral("unknown variant %1 (rotor, floor, naive)").arg(name));
+    const auto wholeNumber = [](const QString &flag, const QString &value) {
+        return QStringLiteral("%1 takes a whole number that makes sense, not '%2'").arg(flag, value);
+    };
+    const int parsed = parseFlags(
+        "refresh_bench", usageText, arguments, {QStringLiteral("--no-sqlite")},
+        {QStringLiteral("--pg"), QStringLiteral("--users"), QStringLiteral("--families"), QStringLiteral("--rotations"),
+         QStringLiteral("--warmup"), QStringLiteral("--reps"), QStringLiteral("--variants"), QStringLiteral("--dir"),
+         QStringLiteral("--json")},
+        [&](const QString &flag, const QString &value) -> QString {
+            const std::pair<const char *, std::pair<int *, int>> counts[] = {{"--users", {&options->users, 0}},
+                                                                             {"--families", {&options->families, 1}},
+                                                                             {"--rotations", {&options->rotations, 1}},
+                                                                             {"--warmup", {&options->warmup, 0}},
+                                                                             {"--reps", {&options->reps, 1}}};
+            for (const auto &[name, target] : counts) {
+                if (flag == QLatin1String(name))
+                    return parseCount(value, target.second, target.first) ? QString() : wholeNumber(flag, value);
             }
-            ok = !options->variants.isEmpty();
-        }
-        if (!ok)
-            return usageError(
-                QStringLiteral("%1 takes a whole number (or list) that makes sense, not '%2'").arg(flag, value));
+            if (flag == QLatin1String("--no-sqlite"))
+                options->sqlite = false;
+            else if (flag == QLatin1String("--pg"))
+                options->pgUri = value;
+            else if (flag == QLatin1String("--dir"))
+                options->dir = value;
+            else if (flag == QLatin1String("--json"))
+                options->jsonPath = value;
+            else if (flag == QLatin1String("--variants")) {
+                options->variants = value.split(QLatin1Char(','), Qt::SkipEmptyParts);
+                if (options->variants.isEmpty())
+                    return QStringLiteral("--variants needs at least one of rotor, floor, naive");
+                for (const QString &name : std::as_const(options->variants)) {
+                    if (name != QLatin1String("rotor") && name != QLatin1String("floor")
+                        && name != QLatin1String("naive"))
+                        return QStringLiteral("unknown variant %1 (rotor, floor, naive)").arg(name);
+                }
+            }
+            return {};
+        });
+    if (parsed != -1)
+        return parsed;
+    if (!options->sqlite && options->pgUri.isEmpty()) {
+        std::fprintf(stderr, "refresh_bench: nothing to run: --no-sqlite without --pg\n\n%s", usageText);
+        return 2;
     }
-    if (!options->sqlite && options->pgUri.isEmpty())
-        return usageError(QStringLiteral("nothing to run: --no-sqlite without --pg"));
     return -1;
 }
 

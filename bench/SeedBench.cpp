@@ -65,65 +65,41 @@ struct Options
     QString jsonPath = QStringLiteral("bench-results/seed.json");
 };
 
-int usageError(const QString &why)
-{
-    std::fprintf(stderr, "seed_bench: %s\n\n%s", qPrintable(why), usageText);
-    return 2;
-}
-
 int parseArguments(const QStringList &arguments, Options *options)
 {
     options->seed.users = 100000;
-    for (qsizetype i = 0; i < arguments.size(); ++i) {
-        const QString &flag = arguments[i];
-        if (flag == QLatin1String("-h") || flag == QLatin1String("--help")) {
-            std::printf("%s", usageText);
-            return 0;
-        }
-        static const QStringList withValue {QStringLiteral("--users"),        QStringLiteral("--families-per-user"),
-                                            QStringLiteral("--chain-length"), QStringLiteral("--reps"),
-                                            QStringLiteral("--variants"),     QStringLiteral("--dir"),
-                                            QStringLiteral("--json")};
-        if (!withValue.contains(flag))
-            return usageError(QStringLiteral("unknown option %1").arg(flag));
-        if (i + 1 >= arguments.size())
-            return usageError(QStringLiteral("%1 needs a value").arg(flag));
-        const QString value = arguments[++i];
-        const auto number = [&](int *out, int minimum) {
-            bool ok = false;
-            const int parsed = value.toInt(&ok);
-            if (!ok || parsed < minimum)
-                return false;
-            *out = parsed;
-            return true;
-        };
-        bool ok = true;
-        if (flag == QLatin1String("--users"))
-            ok = number(&options->seed.users, 1);
-        else if (flag == QLatin1String("--families-per-user"))
-            ok = number(&options->seed.familiesPerUser, 0);
-        else if (flag == QLatin1String("--chain-length"))
-            ok = number(&options->seed.chainLength, 1);
-        else if (flag == QLatin1String("--reps"))
-            ok = number(&options->reps, 1);
-        else if (flag == QLatin1String("--dir"))
-            options->dir = value;
-        else if (flag == QLatin1String("--json"))
-            options->jsonPath = value;
-        else if (flag == QLatin1String("--variants")) {
-            const QStringList names = value.split(QLatin1Char(','), Qt::SkipEmptyParts);
-            for (const QString &name : names) {
-                if (name != QLatin1String("rotor") && name != QLatin1String("floor"))
-                    return usageError(QStringLiteral("unknown variant %1 (rotor, floor)").arg(name));
+    return parseFlags(
+        "seed_bench", usageText, arguments, {},
+        {QStringLiteral("--users"), QStringLiteral("--families-per-user"), QStringLiteral("--chain-length"),
+         QStringLiteral("--reps"), QStringLiteral("--variants"), QStringLiteral("--dir"), QStringLiteral("--json")},
+        [&](const QString &flag, const QString &value) -> QString {
+            const std::pair<const char *, std::pair<int *, int>> counts[]
+                = {{"--users", {&options->seed.users, 1}},
+                   {"--families-per-user", {&options->seed.familiesPerUser, 0}},
+                   {"--chain-length", {&options->seed.chainLength, 1}},
+                   {"--reps", {&options->reps, 1}}};
+            for (const auto &[name, target] : counts) {
+                if (flag == QLatin1String(name))
+                    return parseCount(value, target.second, target.first)
+                        ? QString()
+                        : QStringLiteral("%1 takes a whole number that makes sense, not '%2'").arg(flag, value);
             }
-            if (!names.contains(QLatin1String("rotor")))
-                return usageError(QStringLiteral("the floor writes as many rows as rotor did: include rotor"));
-            options->floor = names.contains(QLatin1String("floor"));
-        }
-        if (!ok)
-            return usageError(QStringLiteral("%1 takes a whole number that makes sense, not '%2'").arg(flag, value));
-    }
-    return -1;
+            if (flag == QLatin1String("--dir")) {
+                options->dir = value;
+            } else if (flag == QLatin1String("--json")) {
+                options->jsonPath = value;
+            } else if (flag == QLatin1String("--variants")) {
+                const QStringList names = value.split(QLatin1Char(','), Qt::SkipEmptyParts);
+                for (const QString &name : names) {
+                    if (name != QLatin1String("rotor") && name != QLatin1String("floor"))
+                        return QStringLiteral("unknown variant %1 (rotor, floor)").arg(name);
+                }
+                if (!names.contains(QLatin1String("rotor")))
+                    return QStringLiteral("the floor writes as many rows as rotor did: include rotor");
+                options->floor = names.contains(QLatin1String("floor"));
+            }
+            return {};
+        });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
