@@ -246,28 +246,29 @@ void ConnectionDialog::loadRecent()
     }
 }
 
-void ConnectionDialog::fillFromRecent()
+const ConnectionSpec *ConnectionDialog::selectedRecent() const
 {
     const QListWidgetItem *item = m_recentList->currentItem();
     if (!item || m_busy)
-        return;
+        return nullptr;
     const int index = item->data(specRole).toInt();
-    if (index < 0 || index >= m_recent.size())
-        return;
-    setSpec(m_recent.at(index));
-    m_errorLabel->hide();
+    return index >= 0 && index < m_recent.size() ? &m_recent.at(index) : nullptr;
+}
+
+void ConnectionDialog::fillFromRecent()
+{
+    if (const ConnectionSpec *recent = selectedRecent()) {
+        setSpec(*recent);
+        m_errorLabel->hide();
+    }
 }
 
 void ConnectionDialog::forgetSelectedRecent()
 {
-    const QListWidgetItem *item = m_recentList->currentItem();
-    if (!item || m_busy)
-        return;
-    const int index = item->data(specRole).toInt();
-    if (index < 0 || index >= m_recent.size())
-        return;
-    RecentConnections::forget(m_recent.at(index));
-    loadRecent();
+    if (const ConnectionSpec *recent = selectedRecent()) {
+        RecentConnections::forget(*recent);
+        loadRecent();
+    }
 }
 
 void ConnectionDialog::setSpec(const ConnectionSpec &spec)

@@ -46,6 +46,8 @@ public slots:
 private:
     void buildUi();
     void loadRecent();
+    // The recent connection selected in the list, or nullptr (none, or a test is running).
+    const ConnectionSpec *selectedRecent() const;
     void fillFromRecent();
     void forgetSelectedRecent();
     void updateBackendPage();
