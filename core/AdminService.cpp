@@ -99,11 +99,14 @@ bool AdminService::appendAudit(Database &db, qint64 occurredAt, const Actor &act
         return false;
     qint64 id = 1;
     QByteArray previous(32, '\0');
-    if (query->next()) {
+    const Database::Fetch last = db.fetch(query, error);
+    if (last == Database::Fetch::Row) {
         id = query->value(0).toLongLong() + 1;
         previous = query->value(1).toByteArray();
     }
     query->finish();
+    if (last == Database::Fetch::Failed)
+        return false;
     const QByteArray hash = auditEntryHash(previous, id, occurredAt, actor.name, actor.origin, action, target, reason);
     return db.run(insertAuditSql,
                   {{":id", id},
@@ -125,13 +128,13 @@ bool AdminService::userEmail(qint64 userId, QString *email, QString *error)
     QSqlQuery *query = m_db.run(sql, {{":id", userId}}, error);
     if (!query)
         return false;
-    const bool found = query->next();
-    if (found)
+    const Database::Fetch found = m_db.fetch(query, error);
+    if (found == Database::Fetch::Row)
         *email = query->value(0).toString();
     query->finish();
-    if (!found)
+    if (found == Database::Fetch::End)
         *error = tr("no user with id %1").arg(userId);
-    return found;
+    return found == Database::Fetch::Row;
 }
 
 bool AdminService::addUser(const QString &email, const QString &displayName, qint64 *userId, QString *error)
@@ -143,17 +146,19 @@ bool AdminService::addUser(const QString &email, const QString &displayName, qin
     }
     static const char sql[] = "INSERT INTO users (email, display_name, active, token_version, created_at) VALUES "
                               "(:email, :name, :active, 0, :now) ON CONFLICT (email) DO NOTHING RETURNING id";
-    const qint64 now = m_clock.nowMs();
     return m_db.transact(
         [&](QString *stepError) {
+            const qint64 now = m_clock.nowMs();
             QSqlQuery *query = m_db.run(
                 sql, {{":email", normalized}, {":name", displayName.trimmed()}, {":active", true}, {":now", now}},
                 stepError);
             if (!query)
                 return Database::Step::Abort;
-            if (!query->next()) {
+            const Database::Fetch inserted = m_db.fetch(query, stepError);
+            if (inserted != Database::Fetch::Row) {
                 query->finish();
-                *stepError = tr("a user with the email %1 already exists").arg(normalized);
+                if (inserted == Database::Fetch::End)
+                    *stepError = tr("a user with the email %1 already exists").arg(normalized);
                 return Database::Step::Abort;
             }
             if (userId)
@@ -174,15 +179,17 @@ bool AdminService::revokeFamily(qint64 familyId, const QString &reason, QString 
     }
     static const char familySql[] = "SELECT user_id, device_id, current_generation, revoked_at FROM token_families "
                                     "WHERE id = :id";
-    const qint64 now = m_clock.nowMs();
     return m_db.transact(
         [&](QString *stepError) {
+            const qint64 now = m_clock.nowMs();
             QSqlQuery *query = m_db.run(familySql, {{":id", familyId}}, stepError);
             if (!query)
                 return Database::Step::Abort;
-            if (!query->next()) {
+            const Database::Fetch found = m_db.fetch(query, stepError);
+            if (found != Database::Fetch::Row) {
                 query->finish();
-                *stepError = tr("no session with id %1").arg(familyId);
+                if (found == Database::Fetch::End)
+                    *stepError = tr("no session with id %1").arg(familyId);
                 return Database::Step::Abort;
             }
             SecurityEvent event;
@@ -200,7 +207,8 @@ bool AdminService::revokeFamily(qint64 familyId, const QString &reason, QString 
                 return Database::Step::Abort;
             }
             bool changed = false;
-            if (!store::revokeFamily(m_db, familyId, now, QStringLiteral("admin"), m_actor.name, &changed, stepError))
+            if (!store::revokeFamily(m_db, familyId, now, QString::fromLatin1(revoke_reason::admin), m_actor.name,
+                                     &changed, stepError))
                 return Database::Step::Abort;
             if (!changed) {
                 // Revoked by someone else (replay detection, another administrator) since it was read above.
@@ -216,64 +224,77 @@ bool AdminService::revokeFamily(qint64 familyId, const QString &reason, QString 
         error);
 }
 
+bool AdminService::revokeLiveFamilies(qint64 userId, qint64 now, const char *reason, int *revoked, QString *error)
+{
+    static const char liveFamiliesSql[] = "SELECT id FROM token_families WHERE user_id = :user AND revoked_at IS NULL "
+                                          "ORDER BY id";
+    QSqlQuery *query = m_db.run(liveFamiliesSql, {{":user", userId}}, error);
+    if (!query)
+        return false;
+    QList<qint64> families;
+    Database::Fetch fetched;
+    while ((fetched = m_db.fetch(query, error)) == Database::Fetch::Row)
+        families.append(query->value(0).toLongLong());
+    query->finish();
+    if (fetched == Database::Fetch::Failed)
+        return false;
+    for (qint64 familyId : families) {
+        bool changed = false;
+        if (!store::revokeFamily(m_db, familyId, now, QString::fromLatin1(reason), m_actor.name, &changed, error))
+            return false;
+    }
+    *revoked = int(families.size());
+    return true;
+}
+
 bool AdminService::revokeUser(qint64 userId, const QString &reason, int *familiesRevoked, QString *error)
 {
     if (reason.trimmed().isEmpty()) {
         *error = tr("a reason is required to revoke a user's sessions");
         return false;
     }
-    static const char liveFamiliesSql[] = "SELECT id FROM token_families WHERE user_id = :user AND revoked_at IS NULL "
-                                          "ORDER BY id";
     static const char bumpSql[] = "UPDATE users SET token_version = token_version + 1 WHERE id = :user";
-    const qint64 now = m_clock.nowMs();
     return m_db.transact(
         [&](QString *stepError) {
+            const qint64 now = m_clock.nowMs();
             QString email;
             if (!userEmail(userId, &email, stepError))
                 return Database::Step::Abort;
             // The version bump comes first: it locks the user's row, so a sign-in that is under way (it reads the
             // user FOR SHARE on PostgreSQL) either finishes before the families are listed below, or starts after
             // this commits and sees the new version.
-            if (!m_db.run(bumpSql, {{":user", userId}}, stepError))
+            int revoked = 0;
+            if (!m_db.run(bumpSql, {{":user", userId}}, stepError)
+                || !revokeLiveFamilies(userId, now, revoke_reason::userRevoked, &revoked, stepError))
                 return Database::Step::Abort;
-            QSqlQuery *query = m_db.run(liveFamiliesSql, {{":user", userId}}, stepError);
-            if (!query)
-                return Database::Step::Abort;
-            QList<qint64> families;
-            while (query->next())
-                families.append(query->value(0).toLongLong());
-            query->finish();
-            for (qint64 familyId : families) {
-                bool changed = false;
-                if (!store::revokeFamily(m_db, familyId, now, QStringLiteral("user-revoked"), m_actor.name, &changed,
-                                         stepError))
-                    return Database::Step::Abort;
-            }
             SecurityEvent event;
             event.kind = QString::fromLatin1(event_kind::userRevoked);
             event.occurredAt = now;
             event.userId = userId;
             event.detail = QCoreApplication::translate("rotor::AdminService", "%n session(s) revoked by %1 (%2): %3",
-                                                       nullptr, int(families.size()))
+                                                       nullptr, revoked)
                                .arg(m_actor.name, m_actor.origin, reason.trimmed());
             if (!store::recordEvent(m_db, event, nullptr, stepError)
                 || !appendAudit(m_db, now, m_actor, QStringLiteral("revoke-user"), email, reason.trimmed(), stepError))
                 return Database::Step::Abort;
             if (familiesRevoked)
-                *familiesRevoked = int(families.size());
+                *familiesRevoked = revoked;
             return Database::Step::Commit;
         },
         error);
 }
 
-bool AdminService::setUserActive(qint64 userId, bool active, const QString &reason, QString *error)
+bool AdminService::setUserActive(qint64 userId, bool active, const QString &reason, QString *error,
+                                 int *familiesRevoked)
 {
-    // Deactivation also bumps token_version, so access tokens already handed out stop verifying.
+    // Deactivation ends the user's sessions and bumps token_version, so access tokens already handed out stop
+    // verifying: an account deactivated on suspicion must not stay signed in anywhere. Reactivation restores no
+    // session; the user signs in again.
     static const char sql[] = "UPDATE users SET active = :active, token_version = token_version + :bump "
                               "WHERE id = :user AND active <> :active";
-    const qint64 now = m_clock.nowMs();
     return m_db.transact(
         [&](QString *stepError) {
+            const qint64 now = m_clock.nowMs();
             QString email;
             if (!userEmail(userId, &email, stepError))
                 return Database::Step::Abort;
@@ -286,16 +307,25 @@ bool AdminService::setUserActive(qint64 userId, bool active, const QString &reas
                     = active ? tr("%1 is already active").arg(email) : tr("%1 is already deactivated").arg(email);
                 return Database::Step::Abort;
             }
+            int revoked = 0;
+            if (!active && !revokeLiveFamilies(userId, now, revoke_reason::userDeactivated, &revoked, stepError))
+                return Database::Step::Abort;
             SecurityEvent event;
             event.kind = QString::fromLatin1(active ? event_kind::userActivated : event_kind::userDeactivated);
             event.occurredAt = now;
             event.userId = userId;
-            event.detail = tr("by %1 (%2): %3").arg(m_actor.name, m_actor.origin, reason.trimmed());
+            event.detail = active
+                ? tr("by %1 (%2): %3").arg(m_actor.name, m_actor.origin, reason.trimmed())
+                : QCoreApplication::translate("rotor::AdminService", "by %1 (%2), %n session(s) revoked: %3", nullptr,
+                                              revoked)
+                      .arg(m_actor.name, m_actor.origin, reason.trimmed());
             if (!store::recordEvent(m_db, event, nullptr, stepError)
                 || !appendAudit(m_db, now, m_actor,
                                 active ? QStringLiteral("activate-user") : QStringLiteral("deactivate-user"), email,
                                 reason.trimmed(), stepError))
                 return Database::Step::Abort;
+            if (familiesRevoked)
+                *familiesRevoked = revoked;
             return Database::Step::Commit;
         },
         error);
@@ -315,7 +345,7 @@ bool AdminService::verifyAudit(AuditVerification *verification, QString *error)
     }
     QByteArray previous(32, '\0');
     qint64 expectedId = 1;
-    while (query.next()) {
+    while (m_db.fetch(&query, error) == Database::Fetch::Row) {
         const qint64 id = query.value(0).toLongLong();
         const QByteArray storedPrevious = query.value(7).toByteArray();
         const QByteArray stored = query.value(8).toByteArray();
@@ -339,7 +369,7 @@ bool AdminService::verifyAudit(AuditVerification *verification, QString *error)
         ++expectedId;
         ++verification->entriesChecked;
     }
-    return true;
+    return !query.lastError().isValid(); // a read that failed half-way verified nothing
 }
 
 } // namespace rotor

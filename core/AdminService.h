@@ -40,7 +40,9 @@ public:
     bool revokeFamily(qint64 familyId, const QString &reason, QString *error);
     // Revokes every live family of the user and bumps token_version, so every access token dies too.
     bool revokeUser(qint64 userId, const QString &reason, int *familiesRevoked, QString *error);
-    bool setUserActive(qint64 userId, bool active, const QString &reason, QString *error);
+    // Deactivating also revokes every live session of the user (reason user_deactivated); reactivating restores none.
+    bool setUserActive(qint64 userId, bool active, const QString &reason, QString *error,
+                       int *familiesRevoked = nullptr);
 
     bool verifyAudit(AuditVerification *verification, QString *error);
 
@@ -53,6 +55,8 @@ public:
 
 private:
     bool userEmail(qint64 userId, QString *email, QString *error);
+    // Inside the caller's transaction.
+    bool revokeLiveFamilies(qint64 userId, qint64 now, const char *reason, int *revoked, QString *error);
 
     Database &m_db;
     const Clock &m_clock;

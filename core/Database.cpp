@@ -2,6 +2,7 @@
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QSqlDriver>
@@ -459,6 +460,17 @@ QVariant Database::bindable(const QVariant &value)
     return value;
 }
 
+Database::Fetch Database::fetch(QSqlQuery *query, QString *error)
+{
+    if (query->next())
+        return Fetch::Row;
+    if (query->lastError().isValid()) {
+        fail(query->lastError(), error);
+        return Fetch::Failed;
+    }
+    return Fetch::End;
+}
+
 bool Database::exec(const QString &sql, QString *error)
 {
     if (!ensureOpen(error))
@@ -507,15 +519,32 @@ bool Database::transact(const std::function<Step(QString *error)> &body, QString
     for (int attempt = 1;; ++attempt) {
         m_lastError = QSqlError();
         Step step = Step::Abort;
+        bool commitUnanswered = false;
         if (beginWrite(error)) {
             step = body(error);
-            if (step == Step::Commit && commit(error))
-                return true;
+            if (step == Step::Commit) {
+                if (commit(error))
+                    return true;
+                commitUnanswered = true;
+            }
         }
         rollback();
         if (step == Step::Abort && !m_lastError.isValid())
             return false; // the body refused for a reason of its own, already in error
         const ErrorKind kind = step == Step::Retry ? ErrorKind::Transient : recover(m_lastError);
+        if (commitUnanswered && isPostgres() && kind != ErrorKind::Transient) {
+            // The server may have committed before the connection dropped. Running the body again would then do
+            // its work twice (a second family for one sign-in, a replay made of the library's own retry).
+            const CommitFate fate = kind == ErrorKind::ConnectionLost ? lostCommitFate(error) : CommitFate::Unknown;
+            if (fate == CommitFate::Committed)
+                return true;
+            if (fate == CommitFate::Unknown) {
+                *error = tr("the connection was lost while committing, and whether the change was made cannot be "
+                            "known yet: %1")
+                             .arg(*error);
+                return false;
+            }
+        }
         if ((kind != ErrorKind::Transient && kind != ErrorKind::ConnectionLost) || attempt == attempts) {
             if (kind == ErrorKind::Transient)
                 *error = tr("the database stayed busy after %1 attempts: %2").arg(attempts).arg(*error);
@@ -526,11 +555,50 @@ bool Database::transact(const std::function<Step(QString *error)> &body, QString
     }
 }
 
+Database::CommitFate Database::lostCommitFate(QString *error)
+{
+    bool numeric = false;
+    m_transactionId.toULongLong(&numeric);
+    if (!numeric)
+        return CommitFate::Unknown;
+    // The old server process decides the transaction's fate when it reads the COMMIT or notices the lost client;
+    // until then it is "in progress". Ask for a bounded time.
+    QElapsedTimer waited;
+    waited.start();
+    for (;;) {
+        QSqlQuery query(m_db);
+        if (!query.exec(QStringLiteral("SELECT pg_xact_status(CAST('%1' AS xid8))").arg(m_transactionId))
+            || !query.next()) {
+            fail(query.lastError(), error);
+            return CommitFate::Unknown;
+        }
+        const QString status = query.value(0).toString();
+        if (status == QLatin1String("committed"))
+            return CommitFate::Committed;
+        if (status == QLatin1String("aborted"))
+            return CommitFate::Aborted;
+        if (status != QLatin1String("in progress") || waited.elapsed() > 10000)
+            return CommitFate::Unknown;
+        QThread::msleep(20);
+    }
+}
+
 bool Database::beginWrite(QString *error)
 {
+    m_transactionId.clear();
     if (m_spec.backend == Backend::Sqlite)
         return execPrepared(beginImmediateSql, error);
-    return exec(QStringLiteral("BEGIN"), error);
+    if (!ensureOpen(error))
+        return false;
+    // The transaction's id travels with BEGIN, in the same round trip: if the answer to COMMIT is lost, the id tells
+    // whether the transaction committed (lostCommitFate()). The SELECT comes first because Qt returns the first
+    // result of a multi-statement query; PostgreSQL folds a statement that precedes BEGIN in the same message into
+    // the transaction BEGIN opens (protocol, "Multiple Statements in a Simple Query").
+    QSqlQuery query(m_db);
+    if (!query.exec(QStringLiteral("SELECT pg_current_xact_id(); BEGIN")) || !query.next())
+        return fail(query.lastError(), error);
+    m_transactionId = query.value(0).toString();
+    return true;
 }
 
 bool Database::execPrepared(const char *sql, QString *error)

@@ -59,6 +59,10 @@ public:
     QSqlQuery *run(const char *sql, std::initializer_list<Binding> values, QString *error);
     // The value to bind for v: a null QString becomes '' (an explicit typed-null QVariant stays NULL).
     static QVariant bindable(const QVariant &value);
+    enum class Fetch { Row, End, Failed };
+    // Moves query to its next row. A read that fails is reported as a failure (error set, lastError() updated),
+    // never taken for "no more rows": a storage error must not turn into an outcome.
+    Fetch fetch(QSqlQuery *query, QString *error);
     // Runs an ad-hoc statement (migrations, session settings, BEGIN/COMMIT).
     bool exec(const QString &sql, QString *error);
     // The last statement failure seen through run(), exec() or prepared(); cleared by transact().
@@ -68,6 +72,8 @@ public:
     // Runs body inside a write transaction. A transient failure (SQLite busy, PostgreSQL serialization failure or
     // deadlock) or a lost connection retries the whole transaction a bounded number of times; Abort rolls back.
     // Commit means the body's work, including any error it records, is made durable before transact returns.
+    // When the connection drops after COMMIT was sent (PostgreSQL), the transaction's fate is looked up by its id
+    // before anything is retried: a committed body is reported as done, never run a second time.
     bool transact(const std::function<Step(QString *error)> &body, QString *error);
     // Reopens a connection that was lost (PostgreSQL); false with a clear error while the server is still away.
     // Statements run through this class call it themselves; code that builds its own QSqlQuery calls it first.
@@ -76,7 +82,7 @@ public:
     bool refuseIfReadOnly(QString *error) const;
 
     // A write transaction: BEGIN IMMEDIATE on SQLite (the writer lock up front, so no upgrade deadlocks),
-    // BEGIN on PostgreSQL.
+    // BEGIN on PostgreSQL, which also learns the transaction's id in the same round trip.
     bool beginWrite(QString *error);
     // A read-only transaction whose reads all see one snapshot (exports page through it consistently).
     bool beginRead(QString *error);
@@ -104,6 +110,9 @@ private:
     // Runs a statement cached by prepared() that returns no rows, and resets it at once.
     bool execPrepared(const char *sql, QString *error);
     void clearStatements();
+    enum class CommitFate { Committed, Aborted, Unknown };
+    // After a lost connection was reopened: what became of the transaction whose COMMIT had no answer.
+    CommitFate lostCommitFate(QString *error);
 
     ConnectionSpec m_spec;
     QString m_connectionName;
@@ -111,6 +120,7 @@ private:
     QThread *m_thread = nullptr;
     int m_schemaVersion = 0;
     QSqlError m_lastError;
+    QString m_transactionId; // of the open write transaction (PostgreSQL)
     std::unique_ptr<QHash<const char *, QSqlQuery *>> m_statements;
 };
 

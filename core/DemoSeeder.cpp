@@ -300,7 +300,7 @@ bool DemoSeeder::seed(const SeedOptions &options, const std::function<bool(qint6
                 revokedAt = strike;
                 if (fate < 5) {
                     // A stolen earlier token is replayed: the family dies, its live token with it.
-                    revokeReason = QStringLiteral("replay");
+                    revokeReason = QString::fromLatin1(revoke_reason::replay);
                     revokedBy = QStringLiteral("replay detection");
                     const int presented = random.bounded(generation);
                     if (!addEvent(event_kind::replayDetected, strike, userId, familyId, device, presented, generation,
@@ -308,7 +308,7 @@ bool DemoSeeder::seed(const SeedOptions &options, const std::function<bool(qint6
                                   QStringLiteral("dev-stolen"), homeIp, userAgent, QString()))
                         return fail();
                 } else if (fate < 8) {
-                    revokeReason = QStringLiteral("admin");
+                    revokeReason = QString::fromLatin1(revoke_reason::admin);
                     revokedBy = admin.name;
                     const QString reason = QStringLiteral("lost device reported by the user");
                     if (!addEvent(event_kind::familyRevoked, strike, userId, familyId, device, QVariant(), generation,
@@ -318,8 +318,12 @@ bool DemoSeeder::seed(const SeedOptions &options, const std::function<bool(qint6
                                      reason))
                         return fail();
                 } else {
-                    revokeReason = QStringLiteral("logout");
-                    revokedBy = QStringLiteral("user");
+                    revokeReason = QString::fromLatin1(revoke_reason::logout);
+                    revokedBy = QStringLiteral("client");
+                    if (!addEvent(event_kind::logout, strike, userId, familyId, device, generation, generation, homeIp,
+                                  userAgent, QStringLiteral("dev-%1").arg(device), QString(), QString(),
+                                  QStringLiteral("signed out by the client")))
+                        return fail();
                 }
             }
             for (int g = 0; g <= generation; ++g) {
@@ -332,7 +336,7 @@ bool DemoSeeder::seed(const SeedOptions &options, const std::function<bool(qint6
                 ++counts.tokens;
             }
             if (generation > 0 && random.bounded(100) < 3) {
-                if (!addEvent(event_kind::graceReuse, lastIssued + 2000, userId, familyId, device, generation - 1,
+                if (!addEvent(event_kind::graceRetry, lastIssued + 2000, userId, familyId, device, generation - 1,
                               generation, homeIp, userAgent, QStringLiteral("dev-%1").arg(device), homeIp, userAgent,
                               QString()))
                     return fail();

@@ -44,26 +44,41 @@ std::optional<qint64> optionalTime(const QVariant &value)
     return value.isNull() ? std::nullopt : std::optional<qint64>(value.toLongLong());
 }
 
-const char *eventKindFor(Outcome outcome)
+// The family a presented token belongs to, for a sign-out. PostgreSQL locks the family first, in the same order as
+// rotation and revocation.
+const char familyOfTokenSql[] = "SELECT f.id, f.user_id, f.device_id, f.revoked_at, f.current_generation, t.generation "
+                                "FROM refresh_tokens t JOIN token_families f ON f.id = t.family_id "
+                                "WHERE t.token_hash = :hash";
+const char familyOfTokenPostgresSql[]
+    = "SELECT f.id, f.user_id, f.device_id, f.revoked_at, f.current_generation, t.generation "
+      "FROM refresh_tokens t JOIN token_families f ON f.id = t.family_id WHERE t.token_hash = :hash FOR UPDATE OF f";
+
+QString malformedError(refresh_token::ParseError parseError)
+{
+    return tr("malformed refresh token: %1").arg(tr(refresh_token::describe(parseError)));
+}
+
+QString refusalText(Outcome outcome, int generation, qint64 familyId)
 {
     switch (outcome) {
-    case Outcome::GraceReplay:
-        return event_kind::graceReuse;
     case Outcome::Replay:
-        return event_kind::replayDetected;
+        return tr("replay detected: generation %1 of session %2 was already used; the session is revoked")
+            .arg(generation)
+            .arg(familyId);
     case Outcome::Expired:
-        return event_kind::expiredToken;
-    case Outcome::FamilyRevoked:
-        return event_kind::revokedFamilyToken;
+        return tr("the refresh token has expired");
+    case Outcome::TokenRevoked:
+        return tr("the session %1 has been revoked").arg(familyId);
     case Outcome::UserInactive:
-        return event_kind::inactiveUser;
+        return tr("the user is deactivated");
     case Outcome::Unknown:
-        return event_kind::unknownToken;
+        return tr("unknown refresh token");
     case Outcome::Rotate:
+    case Outcome::GraceRetry:
     case Outcome::Malformed:
         break;
     }
-    return nullptr;
+    return QString();
 }
 
 } // namespace
@@ -110,17 +125,18 @@ LoginResult RotationService::login(const QString &email, const DeviceInfo &devic
         return result;
     }
     const QByteArray hash = refresh_token::hashOf(refreshToken);
-    const qint64 now = m_clock.nowMs();
-    const qint64 familyExpires = now + m_policy.familyLifetimeMs;
-    const qint64 tokenExpires = qMin(now + m_policy.refreshIdleTtlMs, familyExpires);
     const bool committed = m_db.transact(
         [&](QString *error) {
+            result.status = LoginResult::Status::Failed;
             QSqlQuery *query = m_db.run(m_db.isPostgres() ? findUserPostgresSql : findUserSql,
                                         {{":email", email.trimmed().toLower()}}, error);
             if (!query)
                 return Database::Step::Abort;
-            if (!query->next()) {
+            const Database::Fetch found = m_db.fetch(query, error);
+            if (found != Database::Fetch::Row) {
                 query->finish();
+                if (found == Database::Fetch::Failed)
+                    return Database::Step::Abort;
                 result.status = LoginResult::Status::UnknownUser;
                 *error = tr("no user with the email %1").arg(email);
                 return Database::Step::Abort;
@@ -129,10 +145,12 @@ LoginResult RotationService::login(const QString &email, const DeviceInfo &devic
             const bool active = query->value(1).toBool();
             const qint64 tokenVersion = query->value(2).toLongLong();
             query->finish();
+            // Read once the user's row is held (and on SQLite the write lock): a wait for either is not in it.
+            const qint64 now = m_clock.nowMs();
             if (!active) {
                 result.status = LoginResult::Status::UserInactive;
                 SecurityEvent event;
-                event.kind = QString::fromLatin1(event_kind::inactiveUser);
+                event.kind = QString::fromLatin1(event_kind::userInactive);
                 event.occurredAt = now;
                 event.userId = userId;
                 event.ip = device.ip;
@@ -141,6 +159,8 @@ LoginResult RotationService::login(const QString &email, const DeviceInfo &devic
                 event.detail = QStringLiteral("sign-in refused");
                 return store::recordEvent(m_db, event, nullptr, error) ? Database::Step::Commit : Database::Step::Abort;
             }
+            const qint64 familyExpires = now + m_policy.familyLifetimeMs;
+            const qint64 tokenExpires = qMin(now + m_policy.refreshIdleTtlMs, familyExpires);
             query = m_db.run(upsertDeviceSql,
                              {{":user", userId},
                               {":key", device.deviceKey},
@@ -149,7 +169,7 @@ LoginResult RotationService::login(const QString &email, const DeviceInfo &devic
                               {":now", now},
                               {":ip", device.ip}},
                              error);
-            if (!query || !query->next())
+            if (!query || m_db.fetch(query, error) != Database::Fetch::Row)
                 return Database::Step::Abort;
             const qint64 deviceId = query->value(0).toLongLong();
             query->finish();
@@ -160,7 +180,7 @@ LoginResult RotationService::login(const QString &email, const DeviceInfo &devic
                               {":expires", familyExpires},
                               {":idle", tokenExpires}},
                              error);
-            if (!query || !query->next())
+            if (!query || m_db.fetch(query, error) != Database::Fetch::Row)
                 return Database::Step::Abort;
             const qint64 familyId = query->value(0).toLongLong();
             query->finish();
@@ -183,7 +203,7 @@ LoginResult RotationService::login(const QString &email, const DeviceInfo &devic
     if (!committed) {
         // Tokens made inside a transaction that did not commit belong to nothing: never hand them out.
         result.tokens = {};
-        if (result.status == LoginResult::Status::Ok)
+        if (result.status == LoginResult::Status::Ok || result.status == LoginResult::Status::UserInactive)
             result.status = LoginResult::Status::Failed;
     }
     if (result.status == LoginResult::Status::UserInactive)
@@ -197,7 +217,7 @@ RefreshResult RotationService::refresh(QByteArrayView rawToken, const DeviceInfo
     const refresh_token::ParseError parseError = refresh_token::parse(rawToken);
     if (parseError != refresh_token::ParseError::None) {
         result.outcome = Outcome::Malformed;
-        result.error = tr("malformed refresh token: %1").arg(tr(refresh_token::describe(parseError)));
+        result.error = malformedError(parseError);
         return result;
     }
     if (m_db.refuseIfReadOnly(&result.error)) {
@@ -207,13 +227,17 @@ RefreshResult RotationService::refresh(QByteArrayView rawToken, const DeviceInfo
     // The successor is derived, not drawn: computing it before touching the database lets the whole rotation
     // be one statement, and lets a retry in the grace window receive the very same token.
     const QByteArray successor = refresh_token::successorOf(rawToken, m_keys.rotationKey());
-    const QByteArray hash = refresh_token::hashOf(rawToken);
-    const QByteArray successorHash = refresh_token::hashOf(successor);
-    const qint64 now = m_clock.nowMs();
+    const Presented presented {refresh_token::hashOf(rawToken), refresh_token::hashOf(successor),
+                               crypto::randomBytes(16)};
+    if (presented.claimId.isEmpty()) {
+        result.storageFailed = true;
+        result.error = tr("the system's random number generator failed");
+        return result;
+    }
     if (m_db.isPostgres()) {
         bool rotated = false;
         for (int attempt = 0; attempt < 4 && !rotated; ++attempt) {
-            rotated = rotateInOneStatement(hash, successorHash, device, now, &result);
+            rotated = rotateInOneStatement(presented, device, &result);
             if (rotated)
                 break;
             const Database::ErrorKind kind = m_db.recover(m_db.lastError());
@@ -223,6 +247,7 @@ RefreshResult RotationService::refresh(QByteArrayView rawToken, const DeviceInfo
                 result.storageFailed = true;
                 return result;
             }
+            // A lost connection may have lost only the reply: the claim id lets the next attempt recognise it.
         }
         if (rotated) {
             result.outcome = Outcome::Rotate;
@@ -231,30 +256,33 @@ RefreshResult RotationService::refresh(QByteArrayView rawToken, const DeviceInfo
             return result;
         }
     }
-    if (!decideAndApply(hash, successorHash, device, now, &result)) {
+    if (!decideAndApply(presented, device, &result)) {
         result.storageFailed = true;
         result.tokens = {}; // made inside a transaction that did not commit
         return result;
     }
-    if (result.outcome == Outcome::Rotate || result.outcome == Outcome::GraceReplay)
+    if (result.outcome == Outcome::Rotate || result.outcome == Outcome::GraceRetry)
         result.tokens.refreshToken = successor;
     return result;
 }
 
-bool RotationService::rotateInOneStatement(const QByteArray &hash, const QByteArray &successorHash,
-                                           const DeviceInfo &device, qint64 now, RefreshResult *result)
+bool RotationService::rotateInOneStatement(const Presented &presented, const DeviceInfo &device, RefreshResult *result)
 {
+    // The time is bound before the statement waits for the family's lock. That is fine: a token someone else
+    // consumed meanwhile gives zero rows, and decideAndApply() then reads the clock again once it holds the lock.
+    const qint64 now = m_clock.nowMs();
     QSqlQuery *query = m_db.run(sql::rotatePostgres,
-                                {{":hash", hash},
+                                {{":hash", presented.hash},
                                  {":now", now},
-                                 {":successor", successorHash},
+                                 {":claim", presented.claimId},
+                                 {":successor", presented.successorHash},
                                  {":idle", m_policy.refreshIdleTtlMs},
                                  {":ip", device.ip},
                                  {":ua", device.userAgent}},
                                 &result->error);
     if (!query)
         return false;
-    if (!query->next()) {
+    if (m_db.fetch(query, &result->error) != Database::Fetch::Row) {
         query->finish();
         return false;
     }
@@ -264,26 +292,38 @@ bool RotationService::rotateInOneStatement(const QByteArray &hash, const QByteAr
     return true;
 }
 
-bool RotationService::decideAndApply(const QByteArray &hash, const QByteArray &successorHash, const DeviceInfo &device,
-                                     qint64 now, RefreshResult *result)
+bool RotationService::decideAndApply(const Presented &presented, const DeviceInfo &device, RefreshResult *result)
 {
     return m_db.transact(
         [&](QString *error) {
             result->eventId = 0;
+            result->tokens = {};
+            result->error.clear();
             if (m_db.isPostgres()) {
-                QSqlQuery *lock = m_db.run(sql::lockFamilyPostgres, {{":hash", hash}}, error);
+                QSqlQuery *lock = m_db.run(sql::lockFamilyPostgres, {{":hash", presented.hash}}, error);
                 if (!lock)
                     return Database::Step::Abort;
+                Database::Fetch locked;
+                while ((locked = m_db.fetch(lock, error)) == Database::Fetch::Row) { }
                 lock->finish();
+                if (locked == Database::Fetch::Failed)
+                    return Database::Step::Abort;
             }
-            QSqlQuery *query = m_db.run(sql::presentedState, {{":hash", hash}}, error);
+            // The decision's clock is read once the family (PostgreSQL) or the write lock (SQLite) is held, so a
+            // wait for either never makes it older than what it judges.
+            const qint64 now = m_clock.nowMs();
+            QSqlQuery *query = m_db.run(sql::presentedState, {{":hash", presented.hash}}, error);
             if (!query)
                 return Database::Step::Abort;
             PresentedState state;
-            state.found = query->next();
+            const Database::Fetch fetched = m_db.fetch(query, error);
+            if (fetched == Database::Fetch::Failed) {
+                query->finish();
+                return Database::Step::Abort; // a failed read is a storage failure, not an unknown token
+            }
+            state.found = fetched == Database::Fetch::Row;
             qint64 tokenId = 0, familyId = 0, userId = 0, deviceId = 0, tokenVersion = 0;
             int currentGeneration = 0;
-            qint64 successorExpires = 0;
             QString originalIp, originalUserAgent;
             if (state.found) {
                 tokenId = query->value(0).toLongLong();
@@ -302,18 +342,26 @@ bool RotationService::decideAndApply(const QByteArray &hash, const QByteArray &s
                 state.hasSuccessor = !query->value(13).isNull();
                 if (state.hasSuccessor) {
                     state.successorMatchesDerived
-                        = crypto::equalConstantTime(query->value(14).toByteArray(), successorHash);
+                        = crypto::equalConstantTime(query->value(14).toByteArray(), presented.successorHash);
                     state.successorLive = query->value(15).isNull() && query->value(16).isNull();
-                    successorExpires = state.successorExpiresAt = query->value(17).toLongLong();
+                    state.successorExpiresAt = query->value(17).toLongLong();
                     originalIp = query->value(18).toString();
                     originalUserAgent = query->value(19).toString();
                 }
+                state.claimedByCaller = state.usedAt && query->value(20).toByteArray() == presented.claimId;
             }
             query->finish();
             result->outcome = decide(state, now, m_policy.graceMs);
 
             if (result->outcome == Outcome::Rotate) {
-                QSqlQuery *claim = m_db.run(sql::claimToken, {{":now", now}, {":id", tokenId}}, error);
+                if (state.claimedByCaller) {
+                    // This call's own earlier attempt rotated the token and only its reply was lost.
+                    result->tokens = issue(userId, familyId, tokenVersion, state.generation + 1, now,
+                                           state.successorExpiresAt, {});
+                    return Database::Step::Commit;
+                }
+                QSqlQuery *claim = m_db.run(sql::claimToken,
+                                            {{":now", now}, {":claim", presented.claimId}, {":id", tokenId}}, error);
                 if (!claim)
                     return Database::Step::Abort;
                 if (claim->numRowsAffected() != 1)
@@ -324,7 +372,7 @@ bool RotationService::decideAndApply(const QByteArray &hash, const QByteArray &s
                               {{":family", familyId},
                                {":parent", tokenId},
                                {":generation", generation},
-                               {":hash", successorHash},
+                               {":hash", presented.successorHash},
                                {":now", now},
                                {":expires", expires},
                                {":ip", device.ip},
@@ -342,15 +390,16 @@ bool RotationService::decideAndApply(const QByteArray &hash, const QByteArray &s
 
             if (result->outcome == Outcome::Replay) {
                 bool changed = false;
-                if (!store::revokeFamily(m_db, familyId, now, QStringLiteral("replay"),
+                if (!store::revokeFamily(m_db, familyId, now, QString::fromLatin1(revoke_reason::replay),
                                          QStringLiteral("replay detection"), &changed, error))
                     return Database::Step::Abort;
             }
-            if (result->outcome == Outcome::GraceReplay)
-                result->tokens = issue(userId, familyId, tokenVersion, state.generation + 1, now, successorExpires, {});
+            if (result->outcome == Outcome::GraceRetry)
+                result->tokens
+                    = issue(userId, familyId, tokenVersion, state.generation + 1, now, state.successorExpiresAt, {});
 
             SecurityEvent event;
-            event.kind = QString::fromLatin1(eventKindFor(result->outcome));
+            event.kind = QString::fromLatin1(outcomeName(result->outcome));
             event.occurredAt = now;
             if (state.found) {
                 event.userId = userId;
@@ -366,31 +415,70 @@ bool RotationService::decideAndApply(const QByteArray &hash, const QByteArray &s
             event.deviceKey = device.deviceKey;
             if (!store::recordEvent(m_db, event, &result->eventId, error))
                 return Database::Step::Abort;
-            switch (result->outcome) {
-            case Outcome::Replay:
-                result->error = tr("replay detected: generation %1 of session %2 was already used; the session is "
-                                   "revoked")
-                                    .arg(state.generation)
-                                    .arg(familyId);
-                break;
-            case Outcome::Expired:
-                result->error = tr("the refresh token has expired");
-                break;
-            case Outcome::FamilyRevoked:
-                result->error = tr("the session %1 has been revoked").arg(familyId);
-                break;
-            case Outcome::UserInactive:
-                result->error = tr("the user is deactivated");
-                break;
-            case Outcome::Unknown:
-                result->error = tr("unknown refresh token");
-                break;
-            default:
-                break;
-            }
+            result->error = refusalText(result->outcome, state.generation, familyId);
             return Database::Step::Commit;
         },
         &result->error);
+}
+
+LogoutResult RotationService::logout(QByteArrayView rawToken, const DeviceInfo &device)
+{
+    LogoutResult result;
+    const refresh_token::ParseError parseError = refresh_token::parse(rawToken);
+    if (parseError != refresh_token::ParseError::None) {
+        result.status = LogoutResult::Status::Malformed;
+        result.error = malformedError(parseError);
+        return result;
+    }
+    const QByteArray hash = refresh_token::hashOf(rawToken);
+    const bool committed = m_db.transact(
+        [&](QString *error) {
+            result = {};
+            QSqlQuery *query
+                = m_db.run(m_db.isPostgres() ? familyOfTokenPostgresSql : familyOfTokenSql, {{":hash", hash}}, error);
+            if (!query)
+                return Database::Step::Abort;
+            const Database::Fetch found = m_db.fetch(query, error);
+            if (found != Database::Fetch::Row) {
+                query->finish();
+                if (found == Database::Fetch::Failed)
+                    return Database::Step::Abort;
+                result.status = LogoutResult::Status::Unknown;
+                return Database::Step::Commit; // nothing to revoke, nothing written
+            }
+            SecurityEvent event;
+            event.kind = QString::fromLatin1(event_kind::logout);
+            event.familyId = result.familyId = query->value(0).toLongLong();
+            event.userId = query->value(1).toLongLong();
+            event.deviceId = query->value(2).toLongLong();
+            const bool alreadyRevoked = !query->value(3).isNull();
+            event.currentGeneration = query->value(4).toInt();
+            event.presentedGeneration = query->value(5).toInt();
+            query->finish();
+            if (alreadyRevoked) {
+                result.status = LogoutResult::Status::AlreadyRevoked;
+                return Database::Step::Commit;
+            }
+            event.occurredAt = m_clock.nowMs();
+            event.ip = device.ip;
+            event.userAgent = device.userAgent;
+            event.deviceKey = device.deviceKey;
+            event.detail = QStringLiteral("signed out by the client");
+            bool changed = false;
+            if (!store::revokeFamily(m_db, result.familyId, event.occurredAt,
+                                     QString::fromLatin1(revoke_reason::logout), QStringLiteral("client"), &changed,
+                                     error)
+                || !store::recordEvent(m_db, event, &result.eventId, error))
+                return Database::Step::Abort;
+            result.status = LogoutResult::Status::Revoked;
+            return Database::Step::Commit;
+        },
+        &result.error);
+    if (!committed) {
+        result.status = LogoutResult::Status::Failed;
+        result.eventId = 0;
+    }
+    return result;
 }
 
 } // namespace rotor

@@ -46,13 +46,25 @@ struct RefreshResult
     Outcome outcome = Outcome::Malformed;
     // True when the database could not be read or written; outcome is then meaningless.
     bool storageFailed = false;
-    IssuedTokens tokens; // set for Rotate and GraceReplay
+    IssuedTokens tokens; // set for Rotate and GraceRetry
     qint64 eventId = 0; // the security event recorded, if any
     QString error;
-    bool ok() const { return !storageFailed && (outcome == Outcome::Rotate || outcome == Outcome::GraceReplay); }
+    bool ok() const { return !storageFailed && (outcome == Outcome::Rotate || outcome == Outcome::GraceRetry); }
 };
 
-// Sign-in and refresh over one Database (and so one thread). No token, family or user state is cached between
+// A client's own sign-out (RFC 7009's revocation of a refresh token): the token's whole family is revoked. Asking
+// twice, or with a token that was never issued, is not an error.
+struct LogoutResult
+{
+    enum class Status { Revoked, AlreadyRevoked, Unknown, Malformed, Failed };
+    Status status = Status::Failed;
+    qint64 familyId = 0; // 0 when Unknown
+    qint64 eventId = 0; // the logout event, when Revoked
+    QString error; // why, for Malformed and Failed
+    bool ok() const { return status != Status::Malformed && status != Status::Failed; }
+};
+
+// Sign-in, refresh and sign-out over one Database (and so one thread). No token, family or user state is cached between
 // calls: a stale cache would be a revocation that did not happen.
 class RotationService
 {
@@ -61,14 +73,20 @@ public:
 
     LoginResult login(const QString &email, const DeviceInfo &device);
     RefreshResult refresh(QByteArrayView rawToken, const DeviceInfo &device);
+    LogoutResult logout(QByteArrayView rawToken, const DeviceInfo &device);
 
     const Policy &policy() const { return m_policy; }
 
 private:
-    bool rotateInOneStatement(const QByteArray &hash, const QByteArray &successorHash, const DeviceInfo &device,
-                              qint64 now, RefreshResult *result);
-    bool decideAndApply(const QByteArray &hash, const QByteArray &successorHash, const DeviceInfo &device, qint64 now,
-                        RefreshResult *result);
+    // What one refresh call presents and claims with, fixed before its first attempt.
+    struct Presented
+    {
+        QByteArray hash;
+        QByteArray successorHash;
+        QByteArray claimId; // random, the same for every internal retry of this call
+    };
+    bool rotateInOneStatement(const Presented &presented, const DeviceInfo &device, RefreshResult *result);
+    bool decideAndApply(const Presented &presented, const DeviceInfo &device, RefreshResult *result);
     IssuedTokens issue(qint64 userId, qint64 familyId, qint64 tokenVersion, int generation, qint64 now,
                        qint64 refreshExpiresAt, QByteArray refreshToken) const;
 

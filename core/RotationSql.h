@@ -17,7 +17,7 @@ WITH fam AS (
     WHERE t.token_hash = :hash AND f.revoked_at IS NULL AND f.expires_at > :now AND u.active
     FOR UPDATE OF f
 ), claimed AS (
-    UPDATE refresh_tokens t SET used_at = :now
+    UPDATE refresh_tokens t SET used_at = :now, claim_id = :claim
     FROM fam
     WHERE t.token_hash = :hash AND t.family_id = fam.id
       AND t.used_at IS NULL AND t.revoked_at IS NULL AND t.expires_at > :now
@@ -48,7 +48,7 @@ inline constexpr char lockFamilyPostgres[]
 inline constexpr char presentedState[] = R"(
 SELECT t.id, t.family_id, t.generation, t.expires_at, t.used_at, t.revoked_at,
        f.user_id, f.device_id, f.expires_at, f.revoked_at, f.current_generation, u.active, u.token_version,
-       s.id, s.token_hash, s.used_at, s.revoked_at, s.expires_at, s.ip, s.user_agent
+       s.id, s.token_hash, s.used_at, s.revoked_at, s.expires_at, s.ip, s.user_agent, t.claim_id
 FROM refresh_tokens t
 JOIN token_families f ON f.id = t.family_id
 JOIN users u ON u.id = f.user_id
@@ -56,8 +56,10 @@ LEFT JOIN refresh_tokens s ON s.family_id = t.family_id AND s.generation = t.gen
 WHERE t.token_hash = :hash
 )";
 
-inline constexpr char claimToken[] = "UPDATE refresh_tokens SET used_at = :now WHERE id = :id AND used_at IS NULL "
-                                     "AND revoked_at IS NULL";
+// The claim: a conditional write whose affected-row count says who won (never check-then-act). claim_id is this
+// call's random id, by which its own retry recognises a rotation whose reply was lost.
+inline constexpr char claimToken[] = "UPDATE refresh_tokens SET used_at = :now, claim_id = :claim WHERE id = :id "
+                                     "AND used_at IS NULL AND revoked_at IS NULL";
 inline constexpr char insertToken[]
     = "INSERT INTO refresh_tokens (family_id, parent_id, generation, token_hash, issued_at, "
       "expires_at, ip, user_agent) VALUES (:family, :parent, :generation, :hash, :now, "

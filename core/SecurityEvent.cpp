@@ -50,7 +50,13 @@ bool recordEvent(Database &db, const SecurityEvent &event, qint64 *id, QString *
                               error);
     if (!query)
         return false;
-    const qint64 newId = query->next() ? query->value(0).toLongLong() : 0;
+    if (db.fetch(query, error) != Database::Fetch::Row) {
+        query->finish();
+        if (!db.lastError().isValid())
+            *error = QStringLiteral("the new security event's id was not returned");
+        return false;
+    }
+    const qint64 newId = query->value(0).toLongLong();
     query->finish();
     if (id)
         *id = newId;

@@ -8,18 +8,30 @@ namespace rotor {
 
 class Database;
 
+// One vocabulary (README, "One vocabulary"): a presented token that is refused or retried records an event named
+// exactly like its outcome (outcomeName()); the other kinds are actions of administrators and clients.
 namespace event_kind {
+inline constexpr char graceRetry[] = "grace_retry";
 inline constexpr char replayDetected[] = "replay_detected";
-inline constexpr char graceReuse[] = "grace_reuse";
-inline constexpr char expiredToken[] = "expired_token";
-inline constexpr char unknownToken[] = "unknown_token";
-inline constexpr char revokedFamilyToken[] = "revoked_family_token";
-inline constexpr char inactiveUser[] = "inactive_user";
-inline constexpr char familyRevoked[] = "family_revoked";
-inline constexpr char userRevoked[] = "user_revoked";
+inline constexpr char tokenExpired[] = "token_expired";
+inline constexpr char tokenRevoked[] = "token_revoked";
+inline constexpr char userInactive[] = "user_inactive";
+inline constexpr char tokenUnknown[] = "token_unknown";
+inline constexpr char familyRevoked[] = "family_revoked"; // an administrator revoked one session
+inline constexpr char userRevoked[] = "user_revoked"; // an administrator revoked every session of a user
 inline constexpr char userDeactivated[] = "user_deactivated";
 inline constexpr char userActivated[] = "user_activated";
+inline constexpr char logout[] = "logout"; // the client revoked its own session
 } // namespace event_kind
+
+// Why a family was revoked (token_families.revoke_reason).
+namespace revoke_reason {
+inline constexpr char replay[] = "replay";
+inline constexpr char admin[] = "admin";
+inline constexpr char userRevoked[] = "user_revoked";
+inline constexpr char userDeactivated[] = "user_deactivated";
+inline constexpr char logout[] = "logout";
+} // namespace revoke_reason
 
 // The channel PostgreSQL announces changes on. Payload "event:<id>" for a new security event,
 // "family:<id>" for a revoked family.

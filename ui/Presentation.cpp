@@ -222,15 +222,15 @@ QString Presentation::eventKindText(const QString &kind)
     using namespace event_kind;
     if (kind == QLatin1String(replayDetected))
         return tr("replay detected");
-    if (kind == QLatin1String(graceReuse))
-        return tr("grace reuse");
-    if (kind == QLatin1String(expiredToken))
+    if (kind == QLatin1String(graceRetry))
+        return tr("grace retry");
+    if (kind == QLatin1String(tokenExpired))
         return tr("expired token");
-    if (kind == QLatin1String(unknownToken))
+    if (kind == QLatin1String(tokenUnknown))
         return tr("unknown token");
-    if (kind == QLatin1String(revokedFamilyToken))
+    if (kind == QLatin1String(tokenRevoked))
         return tr("token of a revoked session");
-    if (kind == QLatin1String(inactiveUser))
+    if (kind == QLatin1String(userInactive))
         return tr("inactive user");
     if (kind == QLatin1String(familyRevoked))
         return tr("session revoked");
@@ -240,30 +240,33 @@ QString Presentation::eventKindText(const QString &kind)
         return tr("user deactivated");
     if (kind == QLatin1String(userActivated))
         return tr("user reactivated");
+    if (kind == QLatin1String(logout))
+        return tr("signed out");
     return kind;
 }
 
 QStringList Presentation::eventKinds()
 {
     using namespace event_kind;
-    return {QLatin1String(replayDetected), QLatin1String(graceReuse),         QLatin1String(expiredToken),
-            QLatin1String(unknownToken),   QLatin1String(revokedFamilyToken), QLatin1String(inactiveUser),
-            QLatin1String(familyRevoked),  QLatin1String(userRevoked),        QLatin1String(userDeactivated),
-            QLatin1String(userActivated)};
+    return {QLatin1String(replayDetected), QLatin1String(graceRetry),   QLatin1String(tokenExpired),
+            QLatin1String(tokenUnknown),   QLatin1String(tokenRevoked), QLatin1String(userInactive),
+            QLatin1String(familyRevoked),  QLatin1String(userRevoked),  QLatin1String(userDeactivated),
+            QLatin1String(userActivated),  QLatin1String(logout)};
 }
 
 QString Presentation::revokeReasonText(const QString &reason)
 {
-    if (reason == QLatin1String("replay"))
+    using namespace revoke_reason;
+    if (reason == QLatin1String(replay))
         return tr("replay");
-    if (reason == QLatin1String("admin"))
+    if (reason == QLatin1String(admin))
         return tr("administrator");
-    if (reason == QLatin1String("logout"))
+    if (reason == QLatin1String(logout))
         return tr("signed out");
-    if (reason == QLatin1String("user-revoked"))
-        return tr("revoked by the user");
-    if (reason == QLatin1String("expired"))
-        return tr("expired");
+    if (reason == QLatin1String(userRevoked))
+        return tr("all of the user's sessions revoked");
+    if (reason == QLatin1String(userDeactivated))
+        return tr("user deactivated");
     return reason;
 }
 

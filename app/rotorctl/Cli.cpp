@@ -68,13 +68,17 @@ const QList<CommandSpec> &commands()
              {"--token", true, "the refresh token (required); - reads it from standard input, out of the process list"}}
              + deviceOptions,
          "present a refresh token: rotates it, or reports why not"},
+        {"logout", "", 0,
+         QList<OptionSpec> {{"--token", true, "the session's refresh token (required); - reads it from standard input"}}
+             + deviceOptions,
+         "sign out: the client revokes its own session (no error if it is already revoked or unknown)"},
         {"revoke-family", "ID", 1, {{"--reason", true, "why (required)"}}, "revoke one session"},
         {"revoke-user",
          "EMAIL",
          1,
          {{"--reason", true, "why (required)"}},
          "revoke every session of a user and invalidate their access tokens"},
-        {"deactivate-user", "EMAIL", 1, {{"--reason", true, "why"}}, "deactivate a user"},
+        {"deactivate-user", "EMAIL", 1, {{"--reason", true, "why"}}, "deactivate a user and revoke their sessions"},
         {"activate-user", "EMAIL", 1, {{"--reason", true, "why"}}, "reactivate a user"},
         {"users",
          "",
@@ -99,7 +103,7 @@ const QList<CommandSpec> &commands()
         {"events",
          "",
          0,
-         {{"--kind", true, "only this kind (replay_detected, grace_reuse, ...)"},
+         {{"--kind", true, "only this kind (replay_detected, grace_retry, token_revoked, ...)"},
           {"--since", true, "only events at or after this ISO 8601 time"},
           {"--user", true, "only this user's events"},
           {"--family", true, "only this session's events"},
@@ -266,14 +270,14 @@ int exitCodeFor(Outcome outcome)
 {
     switch (outcome) {
     case Outcome::Rotate:
-    case Outcome::GraceReplay:
+    case Outcome::GraceRetry:
         return ExitOk;
     case Outcome::Malformed:
     case Outcome::Unknown:
         return ExitBadToken;
     case Outcome::Expired:
         return ExitExpired;
-    case Outcome::FamilyRevoked:
+    case Outcome::TokenRevoked:
     case Outcome::UserInactive:
         return ExitRevoked;
     case Outcome::Replay:
@@ -408,21 +412,30 @@ int cmdLogin(Context &context)
     return fail(ExitDatabase, result.error);
 }
 
-int cmdRefresh(Context &context)
+// The --token option's value; "-" reads it from standard input, out of the process list and the shell's history.
+int tokenOption(Context &context, const char *command, QByteArray *token)
 {
     if (!context.has("--token"))
-        return fail(ExitUsage, QStringLiteral("refresh needs --token T"));
+        return fail(ExitUsage, QStringLiteral("%1 needs --token T").arg(QLatin1String(command)));
+    *token = context.option("--token").toLatin1();
+    if (*token == "-") {
+        QFile input;
+        if (!input.open(stdin, QIODevice::ReadOnly))
+            return fail(ExitUsage, QStringLiteral("cannot read the token from standard input"));
+        *token = input.readLine(4096).trimmed();
+    }
+    return ExitOk;
+}
+
+int cmdRefresh(Context &context)
+{
+    QByteArray token;
+    if (int code = tokenOption(context, "refresh", &token))
+        return code;
     if (int code = context.loadKeys())
         return code;
     if (int code = context.openDatabase(Database::OpenMode::OpenExisting))
         return code;
-    QByteArray token = context.option("--token").toLatin1();
-    if (token == "-") {
-        QFile input;
-        if (!input.open(stdin, QIODevice::ReadOnly))
-            return fail(ExitUsage, QStringLiteral("cannot read the token from standard input"));
-        token = input.readLine(4096).trimmed();
-    }
     RotationService service(context.db(), context.keys(), context.clock());
     const RefreshResult result = service.refresh(token, deviceFrom(context));
     if (result.storageFailed)
@@ -430,6 +443,47 @@ int cmdRefresh(Context &context)
     if (!result.ok())
         return fail(exitCodeFor(result.outcome), result.error);
     printTokens(context, result.tokens, outcomeName(result.outcome));
+    return ExitOk;
+}
+
+int cmdLogout(Context &context)
+{
+    QByteArray token;
+    if (int code = tokenOption(context, "logout", &token))
+        return code;
+    if (int code = context.loadKeys())
+        return code;
+    if (int code = context.openDatabase(Database::OpenMode::OpenExisting))
+        return code;
+    RotationService service(context.db(), context.keys(), context.clock());
+    const LogoutResult result = service.logout(token, deviceFrom(context));
+    QString status, message;
+    switch (result.status) {
+    case LogoutResult::Status::Malformed:
+        return fail(ExitBadToken, result.error);
+    case LogoutResult::Status::Failed:
+        return fail(ExitDatabase, result.error);
+    case LogoutResult::Status::Revoked:
+        status = QStringLiteral("revoked");
+        message = QStringLiteral("signed out: session %1 is revoked").arg(result.familyId);
+        break;
+    case LogoutResult::Status::AlreadyRevoked:
+        status = QStringLiteral("already_revoked");
+        message = QStringLiteral("session %1 was already revoked").arg(result.familyId);
+        break;
+    case LogoutResult::Status::Unknown:
+        status = QStringLiteral("unknown_token");
+        message = QStringLiteral("no session has this token; nothing to revoke");
+        break;
+    }
+    if (context.invocation().json) {
+        QJsonObject object {{QStringLiteral("status"), status}};
+        if (result.familyId)
+            object.insert(QStringLiteral("family_id"), result.familyId);
+        output::printJson(object);
+    } else {
+        output::printLine(message);
+    }
     return ExitOk;
 }
 
@@ -492,9 +546,11 @@ int cmdSetActive(Context &context, bool active)
     if (reason.isEmpty())
         reason = active ? QStringLiteral("reactivated with rotorctl") : QStringLiteral("deactivated with rotorctl");
     QString error;
-    const bool ok = context.admin().setUserActive(user.id, active, reason, &error);
+    int revoked = 0;
+    const bool ok = context.admin().setUserActive(user.id, active, reason, &error, &revoked);
     return writeResult(context, ok, error,
-                       (active ? QStringLiteral("activated %1") : QStringLiteral("deactivated %1")).arg(user.email));
+                       active ? QStringLiteral("activated %1").arg(user.email)
+                              : QStringLiteral("deactivated %1; %2 session(s) revoked").arg(user.email).arg(revoked));
 }
 
 int cmdList(Context &context, Table table)
@@ -760,6 +816,8 @@ int runCommand(const Invocation &invocation)
         return cmdLogin(context);
     if (c == QLatin1String("refresh"))
         return cmdRefresh(context);
+    if (c == QLatin1String("logout"))
+        return cmdLogout(context);
     if (c == QLatin1String("revoke-family"))
         return cmdRevokeFamily(context);
     if (c == QLatin1String("revoke-user"))

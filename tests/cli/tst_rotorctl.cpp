@@ -70,6 +70,7 @@ private slots:
     void badTokens();
     void revokedUser();
     void deactivatedUser();
+    void logout();
     void databaseErrors();
     void keyErrors();
     void globalOptionsAnywhere();
@@ -245,7 +246,7 @@ void TestRotorctl::loginAndRefresh()
     const Run refreshed
         = expect({QStringLiteral("refresh"), QStringLiteral("--token"), token0, QStringLiteral("--json")}, Ok);
     const QJsonObject second = jsonObject(refreshed);
-    QCOMPARE(second.value(QStringLiteral("outcome")).toString(), QStringLiteral("rotate"));
+    QCOMPARE(second.value(QStringLiteral("outcome")).toString(), QStringLiteral("rotated"));
     QCOMPARE(second.value(QStringLiteral("family_id")).toInteger(), family);
     QCOMPARE(second.value(QStringLiteral("generation")).toInt(-1), 1);
     const QString token1 = second.value(QStringLiteral("refresh_token")).toString();
@@ -317,7 +318,7 @@ void TestRotorctl::replayOfAnOldGeneration()
     // The family is dead: its newest token is refused too, and no other kind of event was filtered in.
     expect({QStringLiteral("refresh"), QStringLiteral("--token"), token2}, Revoked);
     const QJsonArray grace = jsonArray(expect(
-        {QStringLiteral("events"), QStringLiteral("--json"), QStringLiteral("--kind"), QStringLiteral("grace_reuse")},
+        {QStringLiteral("events"), QStringLiteral("--json"), QStringLiteral("--kind"), QStringLiteral("grace_retry")},
         Ok));
     QCOMPARE(grace.size(), 0);
 }
@@ -333,7 +334,7 @@ void TestRotorctl::tokenFromStandardInput()
         token0.toLatin1() + "\n");
     QVERIFY2(piped.exitCode == Ok, qPrintable(piped.describe()));
     const QJsonObject rotated = jsonObject(piped);
-    QCOMPARE(rotated.value(QStringLiteral("outcome")).toString(), QStringLiteral("rotate"));
+    QCOMPARE(rotated.value(QStringLiteral("outcome")).toString(), QStringLiteral("rotated"));
     QCOMPARE(rotated.value(QStringLiteral("generation")).toInt(-1), 1);
     const Run empty = rotorctl({QStringLiteral("refresh"), QStringLiteral("--token"), QStringLiteral("-")});
     QCOMPARE(empty.exitCode, int(BadToken));
@@ -349,8 +350,8 @@ void TestRotorctl::graceRetryGetsTheSameToken()
     // Presented again at once (a lost response): well inside the 10 s window.
     const QJsonObject retry = jsonObject(
         expect({QStringLiteral("refresh"), QStringLiteral("--token"), token0, QStringLiteral("--json")}, Ok));
-    QCOMPARE(first.value(QStringLiteral("outcome")).toString(), QStringLiteral("rotate"));
-    QCOMPARE(retry.value(QStringLiteral("outcome")).toString(), QStringLiteral("grace_replay"));
+    QCOMPARE(first.value(QStringLiteral("outcome")).toString(), QStringLiteral("rotated"));
+    QCOMPARE(retry.value(QStringLiteral("outcome")).toString(), QStringLiteral("grace_retry"));
     QCOMPARE(retry.value(QStringLiteral("refresh_token")).toString(),
              first.value(QStringLiteral("refresh_token")).toString());
     QCOMPARE(retry.value(QStringLiteral("generation")).toInt(-1), 1);
@@ -362,7 +363,7 @@ void TestRotorctl::graceRetryGetsTheSameToken()
     QCOMPARE(families.at(0).toObject().value(QStringLiteral("state")).toString(), QStringLiteral("active"));
     const QJsonArray events = jsonArray(expect({QStringLiteral("events"), QStringLiteral("--json")}, Ok));
     QCOMPARE(events.size(), 1);
-    QCOMPARE(events.at(0).toObject().value(QStringLiteral("kind")).toString(), QStringLiteral("grace_reuse"));
+    QCOMPARE(events.at(0).toObject().value(QStringLiteral("kind")).toString(), QStringLiteral("grace_retry"));
     // The re-issued token is the live one: it rotates normally.
     const QJsonObject next
         = jsonObject(expect({QStringLiteral("refresh"), QStringLiteral("--token"),
@@ -421,7 +422,7 @@ void TestRotorctl::badTokens()
     QVERIFY2(unknown.err.contains("unknown"), unknown.err.constData());
     const QJsonArray events = jsonArray(expect({QStringLiteral("events"), QStringLiteral("--json")}, Ok));
     QCOMPARE(events.size(), 1);
-    QCOMPARE(events.at(0).toObject().value(QStringLiteral("kind")).toString(), QStringLiteral("unknown_token"));
+    QCOMPARE(events.at(0).toObject().value(QStringLiteral("kind")).toString(), QStringLiteral("token_unknown"));
 }
 
 void TestRotorctl::revokedUser()
@@ -455,7 +456,8 @@ void TestRotorctl::deactivatedUser()
     initialize();
     expect({QStringLiteral("add-user"), QStringLiteral("erin@example.com")}, Ok);
     const QString token = login(QStringLiteral("erin@example.com")).value(QStringLiteral("refresh_token")).toString();
-    expect({QStringLiteral("deactivate-user"), QStringLiteral("erin@example.com")}, Ok);
+    const Run deactivated = expect({QStringLiteral("deactivate-user"), QStringLiteral("erin@example.com")}, Ok);
+    QVERIFY2(deactivated.out.contains("1 session(s) revoked"), deactivated.out.constData());
     expect({QStringLiteral("refresh"), QStringLiteral("--token"), token}, Revoked);
     expect({QStringLiteral("login"), QStringLiteral("--user"), QStringLiteral("erin@example.com"),
             QStringLiteral("--device-key"), QStringLiteral("laptop")},
@@ -465,9 +467,46 @@ void TestRotorctl::deactivatedUser()
         Ok));
     QCOMPARE(inactive.size(), 1);
     QCOMPARE(inactive.at(0).toObject().value(QStringLiteral("active")).toBool(true), false);
-    // Reactivated, the session (still live) refreshes again.
+    // Reactivation restores no session: the old one stays revoked, a new sign-in works.
     expect({QStringLiteral("activate-user"), QStringLiteral("erin@example.com")}, Ok);
-    expect({QStringLiteral("refresh"), QStringLiteral("--token"), token}, Ok);
+    expect({QStringLiteral("refresh"), QStringLiteral("--token"), token}, Revoked);
+    login(QStringLiteral("erin@example.com"));
+}
+
+void TestRotorctl::logout()
+{
+    initialize();
+    expect({QStringLiteral("add-user"), QStringLiteral("lou@example.com")}, Ok);
+    const QJsonObject session = login(QStringLiteral("lou@example.com"));
+    const QString token = session.value(QStringLiteral("refresh_token")).toString();
+    const qint64 family = session.value(QStringLiteral("family_id")).toInteger();
+    // Read from standard input, like refresh.
+    const Run first = rotorctl({QStringLiteral("logout"), QStringLiteral("--token"), QStringLiteral("-"),
+                                QStringLiteral("--json"), QStringLiteral("--ip"), QStringLiteral("192.0.2.7")},
+                               token.toLatin1() + '\n');
+    QVERIFY2(first.exitCode == Ok, qPrintable(first.describe()));
+    QCOMPARE(jsonObject(first).value(QStringLiteral("status")).toString(), QStringLiteral("revoked"));
+    QCOMPARE(jsonObject(first).value(QStringLiteral("family_id")).toInteger(), family);
+    // Idempotent: again, and with a token that was never issued, no error (RFC 7009).
+    const Run again
+        = expect({QStringLiteral("logout"), QStringLiteral("--token"), token, QStringLiteral("--json")}, Ok);
+    QCOMPARE(jsonObject(again).value(QStringLiteral("status")).toString(), QStringLiteral("already_revoked"));
+    const Run unknown
+        = expect({QStringLiteral("logout"), QStringLiteral("--token"),
+                  QStringLiteral("rtr_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), QStringLiteral("--json")},
+                 Ok);
+    QCOMPARE(jsonObject(unknown).value(QStringLiteral("status")).toString(), QStringLiteral("unknown_token"));
+    expect({QStringLiteral("logout"), QStringLiteral("--token"), QStringLiteral("not-a-token")}, BadToken);
+    expect({QStringLiteral("logout")}, Usage);
+    // The session is over, and the sign-out is on record once, with where it came from.
+    expect({QStringLiteral("refresh"), QStringLiteral("--token"), token}, Revoked);
+    const QJsonArray events = jsonArray(expect(
+        {QStringLiteral("events"), QStringLiteral("--kind"), QStringLiteral("logout"), QStringLiteral("--json")}, Ok));
+    QCOMPARE(events.size(), 1);
+    QCOMPARE(events.at(0).toObject().value(QStringLiteral("ip")).toString(), QStringLiteral("192.0.2.7"));
+    const QJsonObject shown
+        = jsonObject(expect({QStringLiteral("family"), QString::number(family), QStringLiteral("--json")}, Ok));
+    QCOMPARE(shown.value(QStringLiteral("revoke_reason")).toString(), QStringLiteral("logout"));
 }
 
 void TestRotorctl::databaseErrors()
@@ -567,9 +606,9 @@ void TestRotorctl::helpForEveryCommand_data()
     QTest::newRow("--help") << QStringList {QStringLiteral("--help")};
     QTest::newRow("-h") << QStringList {QStringLiteral("-h")};
     QTest::newRow("help login") << QStringList {QStringLiteral("help"), QStringLiteral("login")};
-    const char *commands[] = {"init",          "seed-demo",   "add-user",        "login",         "refresh",
-                              "revoke-family", "revoke-user", "deactivate-user", "activate-user", "users",
-                              "devices",       "families",    "family",          "events",        "audit"};
+    const char *commands[] = {"init",          "seed-demo",   "add-user",        "login",         "refresh", "logout",
+                              "revoke-family", "revoke-user", "deactivate-user", "activate-user", "users",   "devices",
+                              "families",      "family",      "events",          "audit"};
     for (const char *command : commands) {
         QTest::addRow("%s --help", command) << QStringList {QLatin1String(command), QStringLiteral("--help")};
         QTest::addRow("--help %s", command) << QStringList {QStringLiteral("--help"), QLatin1String(command)};

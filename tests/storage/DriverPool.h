@@ -24,7 +24,8 @@ public:
         }
     }
 
-    bool start(const QString &location, int size, QString *error)
+    // clockOffsetsMs: one per process, skewing its system clock (none: every process on the plain system clock).
+    bool start(const QString &location, int size, QString *error, const QList<qint64> &clockOffsetsMs = {})
     {
         if (rotor::test::driverPath().isEmpty()) {
             *error = QStringLiteral("ROTOR_TEST_DRIVER is not set");
@@ -34,7 +35,8 @@ public:
             auto process = std::make_unique<QProcess>();
             process->setProcessEnvironment(rotor::test::driverEnvironment());
             process->setProcessChannelMode(QProcess::ForwardedErrorChannel);
-            process->start(rotor::test::driverPath(), {QStringLiteral("serve"), location});
+            process->start(rotor::test::driverPath(),
+                           {QStringLiteral("serve"), location, QString::number(clockOffsetsMs.value(i))});
             m_processes.push_back(std::move(process));
         }
         for (int i = 0; i < size; ++i) {
@@ -50,6 +52,12 @@ public:
     }
 
     int size() const { return int(m_processes.size()); }
+
+    void send(int index, const QByteArray &line)
+    {
+        m_processes[size_t(index)]->write(line + '\n');
+        m_processes[size_t(index)]->waitForBytesWritten(1000);
+    }
 
     void sendAll(const QByteArray &line)
     {

@@ -126,7 +126,7 @@ private slots:
         verifyAuditIntact();
         const RefreshResult refused
             = m_fx->rotation->refresh(session.tokens.refreshToken, StorageFixture::device(QStringLiteral("kim")));
-        QCOMPARE(outcomeName(refused.outcome), "family_revoked");
+        QCOMPARE(outcomeName(refused.outcome), "token_revoked");
     }
 
     void revokeFamilyRefusals_data()
@@ -193,7 +193,7 @@ private slots:
                  0);
         QCOMPARE(count(*m_fx->db,
                        QStringLiteral("SELECT count(*) FROM token_families WHERE user_id = ? AND revoke_reason = ?"),
-                       {user, QStringLiteral("user-revoked")}),
+                       {user, QStringLiteral("user_revoked")}),
                  2);
         const qint64 versionAfter
             = count(*m_fx->db, QStringLiteral("SELECT token_version FROM users WHERE id = ?"), {user});
@@ -215,7 +215,7 @@ private slots:
         for (const LoginResult *session : {&phone, &laptop}) {
             const RefreshResult refused
                 = m_fx->rotation->refresh(session->tokens.refreshToken, StorageFixture::device(QStringLiteral("mia")));
-            QCOMPARE(outcomeName(refused.outcome), "family_revoked");
+            QCOMPARE(outcomeName(refused.outcome), "token_revoked");
         }
         // Refusals change nothing.
         const QByteArray before = contentDigest(*m_fx->db, &error);

@@ -168,13 +168,13 @@ private slots:
                     ++roundRotations;
                     successor = result.tokens.refreshToken;
                     break;
-                case Outcome::GraceReplay:
+                case Outcome::GraceRetry:
                     ++graces;
                     break;
                 case Outcome::Replay:
                     ++roundReplays;
                     break;
-                case Outcome::FamilyRevoked:
+                case Outcome::TokenRevoked:
                     ++revoked;
                     break;
                 default:
@@ -186,7 +186,7 @@ private slots:
             replays += roundReplays;
             QCOMPARE(successor, refresh_token::successorOf(token, m_fx->keys.rotationKey()));
             for (const RefreshResult &result : results) {
-                if (result.outcome == Outcome::GraceReplay)
+                if (result.outcome == Outcome::GraceRetry)
                     QCOMPARE(result.tokens.refreshToken, successor); // the identical successor
             }
             if (graceMs > 0)
@@ -245,9 +245,9 @@ private slots:
                 QVERIFY2(!result.storageFailed, qPrintable(result.error));
                 if (result.outcome == Outcome::Rotate)
                     ++roundRotations;
-                else if (result.outcome == Outcome::GraceReplay)
+                else if (result.outcome == Outcome::GraceRetry)
                     ++graces;
-                else if (result.outcome == Outcome::FamilyRevoked)
+                else if (result.outcome == Outcome::TokenRevoked)
                     ++revokedSeen;
                 else
                     QFAIL(outcomeName(result.outcome));

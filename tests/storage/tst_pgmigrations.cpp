@@ -95,7 +95,7 @@ private slots:
         const RefreshResult refreshed
             = upgraded.refresh(login.tokens.refreshToken, StorageFixture::device(QStringLiteral("old")));
         QVERIFY2(refreshed.ok(), qPrintable(refreshed.error));
-        QCOMPARE(outcomeName(refreshed.outcome), "rotate");
+        QCOMPARE(outcomeName(refreshed.outcome), "rotated");
         QVERIFY2(checkInvariants(*db, &error), qPrintable(error));
     }
 

@@ -116,7 +116,7 @@ private slots:
                         load.failureMessages << result.error;
                 } else if (result.ok()) {
                     // A lost response: the rotation committed, the caller retries the same token, grace answers.
-                    if (result.outcome == Outcome::GraceReplay)
+                    if (result.outcome == Outcome::GraceRetry)
                         ++load.graceRetries;
                     if (result.outcome == Outcome::Rotate) {
                         load.previous = load.current;
@@ -190,12 +190,12 @@ private slots:
         fx.clock.setNowMs(load.rotatedAt + 1);
         const RefreshResult retry = fx.rotation->refresh(load.previous, StorageFixture::device(QStringLiteral("m")));
         QVERIFY2(!retry.storageFailed, qPrintable(retry.error));
-        QCOMPARE(outcomeName(retry.outcome), "grace_replay");
+        QCOMPARE(outcomeName(retry.outcome), "grace_retry");
         QCOMPARE(retry.tokens.refreshToken, load.current);
         fx.clock.advanceMs(Policy::second);
         const RefreshResult after = fx.rotation->refresh(load.current, StorageFixture::device(QStringLiteral("m")));
         QVERIFY2(after.ok(), qPrintable(after.error));
-        QCOMPARE(outcomeName(after.outcome), "rotate");
+        QCOMPARE(outcomeName(after.outcome), "rotated");
         // Every success made exactly one token (grace retries made none), plus the sign-in and the check above.
         QCOMPARE(count(*fx.db, QStringLiteral("SELECT count(*) FROM refresh_tokens WHERE family_id = ?"), {family}),
                  qint64(load.successes - load.graceRetries + 2));

@@ -51,7 +51,7 @@ private:
         *result = m_fx->rotation->refresh(token, device);
         QVERIFY2(!result->storageFailed, qPrintable(result->error));
         QCOMPARE(outcomeName(result->outcome), outcomeName(expected));
-        const bool issued = result->outcome == Outcome::Rotate || result->outcome == Outcome::GraceReplay;
+        const bool issued = result->outcome == Outcome::Rotate || result->outcome == Outcome::GraceRetry;
         QCOMPARE(result->ok(), issued);
         QCOMPARE(result->tokens.refreshToken.isEmpty(), !issued);
         QCOMPARE(result->error.isEmpty(), issued);
@@ -178,7 +178,7 @@ private slots:
         m_fx->clock.advanceMs(m_fx->policy.graceMs - 1); // the last instant of the window
         RefreshResult retry;
         CHECKED(refresh(t0, StorageFixture::device(QStringLiteral("carol-tab2")), &retry));
-        QCOMPARE(retry.outcome, Outcome::GraceReplay);
+        QCOMPARE(retry.outcome, Outcome::GraceRetry);
         QCOMPARE(retry.tokens.refreshToken, first.tokens.refreshToken);
         QCOMPARE(retry.tokens.generation, 1);
         QCOMPARE(retry.tokens.refreshExpiresAt, first.tokens.refreshExpiresAt);
@@ -194,7 +194,7 @@ private slots:
                            {}, &rows, &error),
                  qPrintable(error));
         QCOMPARE(rows.size(), 1);
-        QCOMPARE(rows.first().at(0).toString(), QString::fromLatin1(event_kind::graceReuse));
+        QCOMPARE(rows.first().at(0).toString(), QString::fromLatin1(event_kind::graceRetry));
         QCOMPARE(rows.first().at(1).toLongLong(), signedIn.tokens.familyId);
         QCOMPARE(rows.first().at(2).toInt(), 0);
         QCOMPARE(rows.first().at(3).toInt(), 1);
@@ -248,7 +248,7 @@ private slots:
             m_fx->clock.advanceMs(second);
             RefreshResult retry;
             CHECKED(refresh(t0, StorageFixture::device(QStringLiteral("dave-tab")), &retry));
-            QCOMPARE(retry.outcome, Outcome::GraceReplay);
+            QCOMPARE(retry.outcome, Outcome::GraceRetry);
         }
         m_fx->clock.advanceMs(delay);
         const qint64 now = m_fx->clock.nowMs();
@@ -296,7 +296,7 @@ private slots:
         m_fx->clock.advanceMs(second);
         RefreshResult after;
         CHECKED(refresh(live, owner, &after));
-        QCOMPARE(after.outcome, Outcome::FamilyRevoked);
+        QCOMPARE(after.outcome, Outcome::TokenRevoked);
     }
 
     void boundaries_data()
@@ -309,7 +309,7 @@ private slots:
         QTest::newRow("idle expiry + 1 ms") << QStringLiteral("idle") << qint64(1) << Outcome::Expired;
         QTest::newRow("family lifetime - 1 ms") << QStringLiteral("lifetime") << qint64(-1) << Outcome::Rotate;
         QTest::newRow("family lifetime, exactly") << QStringLiteral("lifetime") << qint64(0) << Outcome::Expired;
-        QTest::newRow("grace end - 1 ms") << QStringLiteral("grace") << qint64(-1) << Outcome::GraceReplay;
+        QTest::newRow("grace end - 1 ms") << QStringLiteral("grace") << qint64(-1) << Outcome::GraceRetry;
         QTest::newRow("grace end, exactly") << QStringLiteral("grace") << qint64(0) << Outcome::Replay;
         QTest::newRow("grace disabled") << QStringLiteral("nograce") << qint64(0) << Outcome::Replay;
     }
@@ -360,7 +360,7 @@ private slots:
         QCOMPARE(outcomeName(result.outcome), outcomeName(expected));
         if (expected == Outcome::Expired) {
             QCOMPARE(count(*m_fx->db, QStringLiteral("SELECT count(*) FROM security_events WHERE kind = ?"),
-                           {QString::fromLatin1(event_kind::expiredToken)}),
+                           {QString::fromLatin1(event_kind::tokenExpired)}),
                      1);
             // Expiry refuses the token; it is not an attack, so the family is not revoked.
             QVERIFY(scalar(*m_fx->db, QStringLiteral("SELECT revoked_at FROM token_families WHERE id = ?"),
@@ -385,40 +385,130 @@ private slots:
             m_fx->clock.advanceMs(second);
             RefreshResult result;
             CHECKED(refresh(token, StorageFixture::device(QStringLiteral("frank")), &result));
-            QCOMPARE(result.outcome, Outcome::FamilyRevoked);
+            QCOMPARE(result.outcome, Outcome::TokenRevoked);
             QVERIFY(result.eventId > 0);
             QCOMPARE(
                 scalar(*m_fx->db, QStringLiteral("SELECT kind FROM security_events WHERE id = ?"), {result.eventId})
                     .toString(),
-                QString::fromLatin1(event_kind::revokedFamilyToken));
+                QString::fromLatin1(event_kind::tokenRevoked));
         }
     }
 
-    void userInactive()
+    void deactivationEndsSessions()
     {
         LoginResult signedIn;
         CHECKED(login(QStringLiteral("grace"), &signedIn));
         QString error;
-        QVERIFY2(m_fx->admin->setUserActive(signedIn.tokens.userId, false, QStringLiteral("left"), &error),
+        int revoked = -1;
+        QVERIFY2(m_fx->admin->setUserActive(signedIn.tokens.userId, false, QStringLiteral("left"), &error, &revoked),
                  qPrintable(error));
+        QCOMPARE(revoked, 1);
+        QCOMPARE(scalar(*m_fx->db, QStringLiteral("SELECT revoke_reason FROM token_families WHERE id = ?"),
+                        {signedIn.tokens.familyId})
+                     .toString(),
+                 QString::fromLatin1(revoke_reason::userDeactivated));
         m_fx->clock.advanceMs(second);
         RefreshResult result;
         CHECKED(refresh(signedIn.tokens.refreshToken, StorageFixture::device(QStringLiteral("grace")), &result));
-        QCOMPARE(result.outcome, Outcome::UserInactive);
-        QCOMPARE(scalar(*m_fx->db, QStringLiteral("SELECT kind FROM security_events WHERE id = ?"), {result.eventId})
-                     .toString(),
-                 QString::fromLatin1(event_kind::inactiveUser));
+        QCOMPARE(result.outcome, Outcome::TokenRevoked);
         QCOMPARE(tokenCount(), 1);
         // Sign-in is refused too, and recorded.
         const LoginResult refused = m_fx->rotation->login(QStringLiteral("grace@example.org"),
                                                           StorageFixture::device(QStringLiteral("grace")));
         QCOMPARE(refused.status, LoginResult::Status::UserInactive);
-        // Reactivated, the untouched token works again: the decision is made on the state, not remembered.
+        QCOMPARE(count(*m_fx->db, QStringLiteral("SELECT count(*) FROM security_events WHERE kind = ? AND user_id = ?"),
+                       {QString::fromLatin1(event_kind::userInactive), signedIn.tokens.userId}),
+                 1);
+        // Reactivation restores no session: the old token stays dead, a new sign-in works.
         QVERIFY2(m_fx->admin->setUserActive(signedIn.tokens.userId, true, QStringLiteral("back"), &error),
                  qPrintable(error));
         RefreshResult again;
         CHECKED(refresh(signedIn.tokens.refreshToken, StorageFixture::device(QStringLiteral("grace")), &again));
+        QCOMPARE(again.outcome, Outcome::TokenRevoked);
+        LoginResult back;
+        CHECKED(login(QStringLiteral("grace"), &back));
+    }
+
+    void inactiveUserWithLiveSession()
+    {
+        // A user flagged inactive whose session is still live (a database an older Rotor deactivated): refused,
+        // nothing revoked, and the session works again once the user is active.
+        LoginResult signedIn;
+        CHECKED(login(QStringLiteral("ivan"), &signedIn));
+        QString error;
+        QVERIFY2(execOn(m_fx->scratch.spec(),
+                        {QStringLiteral("UPDATE users SET active = %1 WHERE id = %2")
+                             .arg(m_fx->db->isPostgres() ? QStringLiteral("false") : QStringLiteral("0"))
+                             .arg(signedIn.tokens.userId)},
+                        &error),
+                 qPrintable(error));
+        m_fx->clock.advanceMs(second);
+        RefreshResult result;
+        CHECKED(refresh(signedIn.tokens.refreshToken, StorageFixture::device(QStringLiteral("ivan")), &result));
+        QCOMPARE(result.outcome, Outcome::UserInactive);
+        QCOMPARE(scalar(*m_fx->db, QStringLiteral("SELECT kind FROM security_events WHERE id = ?"), {result.eventId})
+                     .toString(),
+                 QString::fromLatin1(event_kind::userInactive));
+        QCOMPARE(tokenCount(), 1);
+        QVERIFY2(execOn(m_fx->scratch.spec(),
+                        {QStringLiteral("UPDATE users SET active = %1 WHERE id = %2")
+                             .arg(m_fx->db->isPostgres() ? QStringLiteral("true") : QStringLiteral("1"))
+                             .arg(signedIn.tokens.userId)},
+                        &error),
+                 qPrintable(error));
+        RefreshResult again;
+        CHECKED(refresh(signedIn.tokens.refreshToken, StorageFixture::device(QStringLiteral("ivan")), &again));
         QCOMPARE(again.outcome, Outcome::Rotate);
+    }
+
+    // The story from the field: a thief rotates the stolen token, the user is deactivated, the victim presents the
+    // old token. It is a replay and is recorded as one, whether deactivation already ended the session or the user
+    // was only flagged inactive; after reactivation the thief's token is dead.
+    void replayOfDeactivatedUserIsCaught_data()
+    {
+        QTest::addColumn<bool>("throughAdmin");
+        QTest::newRow("deactivated by an administrator") << true;
+        QTest::newRow("flagged inactive, session left live") << false;
+    }
+
+    void replayOfDeactivatedUserIsCaught()
+    {
+        QFETCH(bool, throughAdmin);
+        LoginResult signedIn;
+        CHECKED(login(QStringLiteral("victor"), &signedIn));
+        const QByteArray stolen = signedIn.tokens.refreshToken;
+        m_fx->clock.advanceMs(60 * second);
+        RefreshResult thief;
+        CHECKED(refresh(stolen, StorageFixture::device(QStringLiteral("thief")), &thief));
+        QCOMPARE(thief.outcome, Outcome::Rotate);
+        QString error;
+        const auto setActive = [&](bool active) {
+            if (throughAdmin)
+                return m_fx->admin->setUserActive(signedIn.tokens.userId, active, QStringLiteral("suspicious"), &error);
+            const QString value = m_fx->db->isPostgres() ? (active ? QStringLiteral("true") : QStringLiteral("false"))
+                                                         : (active ? QStringLiteral("1") : QStringLiteral("0"));
+            return execOn(
+                m_fx->scratch.spec(),
+                {QStringLiteral("UPDATE users SET active = %1 WHERE id = %2").arg(value).arg(signedIn.tokens.userId)},
+                &error);
+        };
+        QVERIFY2(setActive(false), qPrintable(error));
+        m_fx->clock.advanceMs(60 * second);
+        RefreshResult victim;
+        CHECKED(refresh(stolen, StorageFixture::device(QStringLiteral("victor")), &victim));
+        QCOMPARE(victim.outcome, Outcome::Replay);
+        QCOMPARE(scalar(*m_fx->db, QStringLiteral("SELECT kind FROM security_events WHERE id = ?"), {victim.eventId})
+                     .toString(),
+                 QString::fromLatin1(event_kind::replayDetected));
+        const QVariant revokedAt
+            = scalar(*m_fx->db, QStringLiteral("SELECT revoked_at FROM token_families WHERE id = ?"),
+                     {signedIn.tokens.familyId});
+        QVERIFY(!revokedAt.isNull());
+        QVERIFY2(setActive(true), qPrintable(error));
+        m_fx->clock.advanceMs(60 * second);
+        RefreshResult later;
+        CHECKED(refresh(thief.tokens.refreshToken, StorageFixture::device(QStringLiteral("thief")), &later));
+        QCOMPARE(later.outcome, Outcome::TokenRevoked);
     }
 
     void unknownToken()
@@ -437,7 +527,7 @@ private slots:
                            {result.eventId}, &rows, &error),
                  qPrintable(error));
         QCOMPARE(rows.size(), 1);
-        QCOMPARE(rows.first().at(0).toString(), QString::fromLatin1(event_kind::unknownToken));
+        QCOMPARE(rows.first().at(0).toString(), QString::fromLatin1(event_kind::tokenUnknown));
         QVERIFY(rows.first().at(1).isNull());
     }
 
@@ -463,13 +553,13 @@ private slots:
         PresentedState state;
         QString error;
         QVERIFY2(readPresentedState(*m_fx->db, token, m_fx->keys, &state, &error), qPrintable(error));
-        QCOMPARE(outcomeName(decide(state, m_fx->clock.nowMs(), m_fx->policy.graceMs)), "malformed");
+        QCOMPARE(outcomeName(decide(state, m_fx->clock.nowMs(), m_fx->policy.graceMs)), "token_malformed");
 
         // A database that was never opened: any access would be a storage failure, not Malformed.
         Database neverOpened(ConnectionSpec::sqlite(QStringLiteral("/nonexistent/rotor.db")));
         RotationService offline(neverOpened, m_fx->keys, m_fx->clock, m_fx->policy);
         RefreshResult result = offline.refresh(token, StorageFixture::device(QStringLiteral("ivan")));
-        QCOMPARE(outcomeName(result.outcome), "malformed");
+        QCOMPARE(outcomeName(result.outcome), "token_malformed");
         QVERIFY(!result.storageFailed);
         QVERIFY(result.error.contains(QLatin1String("malformed")));
 
@@ -478,7 +568,7 @@ private slots:
         QVERIFY2(!before.isEmpty(), qPrintable(error));
         m_fx->db->close();
         result = m_fx->rotation->refresh(token, StorageFixture::device(QStringLiteral("ivan")));
-        QCOMPARE(outcomeName(result.outcome), "malformed");
+        QCOMPARE(outcomeName(result.outcome), "token_malformed");
         QVERIFY(!result.storageFailed);
         QVERIFY2(m_fx->db->open(Database::OpenMode::OpenExisting, &error), qPrintable(error));
         QCOMPARE(contentDigest(*m_fx->db, &error), before);

@@ -1,9 +1,10 @@
 // rotor-test-driver: a separate process for the multi-process suites. Talks only through rotor_core.
 //
-//   rotor-test-driver serve DB   reads commands on stdin, one answer line each on stdout:
-//       refresh TOKEN NOW_MS GRACE_MS IP UA -> OUTCOME SUCCESSOR|- EVENT_ID STORAGE_FAILED(0|1) [error]
+//   rotor-test-driver serve DB [CLOCK_OFFSET_MS]   reads commands on stdin, one answer line each on stdout:
+//       refresh TOKEN GRACE_MS IP UA -> OUTCOME SUCCESSOR|- EVENT_ID STORAGE_FAILED(0|1) [error]
 //       quit
-//     prints "ready" once the database is open.
+//     prints "ready" once the database is open. Like a server, it reads its own system clock for every call; no
+//     time crosses the pipe. CLOCK_OFFSET_MS skews that clock, as a server whose clock is off by so much.
 //   rotor-test-driver chaos DB SEED START_MS
 //     signs in, refreshes, replays and revokes at random, forever (until killed), printing "op N" after every
 //     operation that returned; "fail ..." for anything a healthy database must not produce.
@@ -37,7 +38,7 @@ void say(const QByteArray &line)
 
 int usage()
 {
-    std::fputs("usage: rotor-test-driver serve DB | chaos DB SEED START_MS\n", stderr);
+    std::fputs("usage: rotor-test-driver serve DB [CLOCK_OFFSET_MS] | chaos DB SEED START_MS\n", stderr);
     return 2;
 }
 
@@ -57,29 +58,42 @@ std::unique_ptr<Database> open(const QString &location)
     return db;
 }
 
-int serve(const QString &location, const Keys &keys)
+// The system clock, off by a fixed amount.
+class SkewedClock final : public Clock
+{
+public:
+    explicit SkewedClock(qint64 offsetMs)
+        : m_offsetMs(offsetMs)
+    { }
+    qint64 nowMs() const override { return m_system.nowMs() + m_offsetMs; }
+
+private:
+    SystemClock m_system;
+    qint64 m_offsetMs;
+};
+
+int serve(const QString &location, const Keys &keys, qint64 clockOffsetMs)
 {
     auto db = open(location);
     if (!db)
         return 1;
-    ManualClock clock;
+    const SkewedClock clock(clockOffsetMs);
     say("ready");
     std::string line;
     while (std::getline(std::cin, line)) {
         const QList<QByteArray> words = QByteArray::fromStdString(line).split(' ');
         if (words.value(0) == "quit")
             break;
-        if (words.value(0) != "refresh" || words.size() != 6) {
+        if (words.value(0) != "refresh" || words.size() != 5) {
             say("fail bad command");
             continue;
         }
-        clock.setNowMs(words.at(2).toLongLong());
         Policy policy;
-        policy.graceMs = words.at(3).toLongLong();
+        policy.graceMs = words.at(2).toLongLong();
         RotationService service(*db, keys, clock, policy);
         const RefreshResult result = service.refresh(
             words.at(1),
-            {QStringLiteral("driver"), QString(), QString::fromUtf8(words.at(4)), QString::fromUtf8(words.at(5))});
+            {QStringLiteral("driver"), QString(), QString::fromUtf8(words.at(3)), QString::fromUtf8(words.at(4))});
         QByteArray answer = QByteArray(outcomeName(result.outcome)) + ' '
             + (result.tokens.refreshToken.isEmpty() ? QByteArray("-") : result.tokens.refreshToken) + ' '
             + QByteArray::number(result.eventId) + ' ' + (result.storageFailed ? '1' : '0');
@@ -209,8 +223,8 @@ int main(int argc, char *argv[])
         say("fail " + error.toUtf8());
         return 1;
     }
-    if (args.size() == 3 && args.at(1) == QLatin1String("serve"))
-        return serve(args.at(2), keys);
+    if ((args.size() == 3 || args.size() == 4) && args.at(1) == QLatin1String("serve"))
+        return serve(args.at(2), keys, args.value(3).toLongLong());
     if (args.size() == 5 && args.at(1) == QLatin1String("chaos"))
         return chaos(args.at(2), keys, args.at(3).toUInt(), args.at(4).toLongLong());
     return usage();

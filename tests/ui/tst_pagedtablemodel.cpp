@@ -193,7 +193,7 @@ void TestPagedTableModel::newestRequestWins()
     ListRequest replays;
     replays.kind = QLatin1String(event_kind::replayDetected);
     ListRequest grace;
-    grace.kind = QLatin1String(event_kind::graceReuse);
+    grace.kind = QLatin1String(event_kind::graceRetry);
     ListRequest revoked;
     revoked.kind = QLatin1String(event_kind::familyRevoked);
     model.setFilter(replays);
