@@ -52,7 +52,7 @@ bool prepareRotation(std::string_view token, const Keys &keys, Rotation *rotatio
     rotation->successor += base64UrlEncode(successorSecret, sizeof successorSecret);
     sha256(token.data(), token.size(), rotation->hash);
     sha256(rotation->successor.data(), rotation->successor.size(), rotation->successorHash);
-    return true;
+    return RAND_bytes(rotation->claimId, sizeof rotation->claimId) == 1;
 }
 
 std::string signAccessToken(std::int64_t userId, std::int64_t familyId, std::int64_t tokenVersion, std::int64_t nowMs,

@@ -20,10 +20,11 @@ struct Rotation
     unsigned char hash[32]; // sha256 of the presented token text: what is looked up
     unsigned char successorHash[32]; // sha256 of the successor text: what is stored
     std::string successor; // the successor token text: what the client gets
+    unsigned char claimId[16]; // random, written with the claim (how Rotor's own retry knows its rotation)
 };
 
 // Checks the shape of a presented token ("rtr_" + 43 base64url characters, canonical), derives its successor with
-// HMAC-SHA256 and hashes both. False for a malformed token.
+// HMAC-SHA256, hashes both and draws the claim id. False for a malformed token.
 bool prepareRotation(std::string_view token, const Keys &keys, Rotation *rotation);
 
 // An HS256 JWT with the claims Rotor issues (sub, sid, ver, iat, exp, jti from 16 random bytes), keys in the same

@@ -164,6 +164,7 @@ public:
         }
         m_claimNow = m_claim.index(":now");
         m_claimId = m_claim.index(":id");
+        m_claimClaim = m_claim.index(":claim");
         m_insertFamily = m_insert.index(":family");
         m_insertParent = m_insert.index(":parent");
         m_insertGeneration = m_insert.index(":generation");
@@ -223,6 +224,7 @@ public:
         sqlite3_stmt *claim = m_claim.get();
         sqlite3_bind_int64(claim, m_claimNow, now);
         sqlite3_bind_int64(claim, m_claimId, tokenId);
+        sqlite3_bind_blob(claim, m_claimClaim, m_rotation.claimId, sizeof m_rotation.claimId, SQLITE_STATIC);
         if (!stepDone(claim) || sqlite3_changes(m_db) != 1)
             return rollback(error, "claim");
 
@@ -296,7 +298,7 @@ private:
     std::string m_userAgent;
     sqlite3 *m_db = nullptr;
     SqliteStatement m_begin, m_commit, m_rollback, m_state, m_claim, m_insert, m_touchFamily, m_touchDevice;
-    int m_claimNow = 0, m_claimId = 0;
+    int m_claimNow = 0, m_claimId = 0, m_claimClaim = 0;
     int m_insertFamily = 0, m_insertParent = 0, m_insertGeneration = 0, m_insertHash = 0, m_insertNow = 0,
         m_insertExpires = 0, m_insertIp = 0, m_insertUa = 0;
     int m_familyGeneration = 0, m_familyNow = 0, m_familyExpires = 0, m_familyId = 0;
@@ -355,7 +357,7 @@ public:
         PQclear(result);
         std::vector<std::string> names;
         const std::string sql = positional(rotatePostgres, &names);
-        const std::vector<std::string> expected {"hash", "now", "successor", "idle", "ip", "ua"};
+        const std::vector<std::string> expected {"hash", "now", "claim", "successor", "idle", "ip", "ua"};
         if (names != expected) {
             *error = QStringLiteral("floor: unexpected parameters in the rotation statement");
             return false;
@@ -376,15 +378,16 @@ public:
         char nowText[24], idleText[24];
         std::snprintf(nowText, sizeof nowText, "%" PRId64, now);
         std::snprintf(idleText, sizeof idleText, "%" PRId64, std::int64_t(m_policy.refreshIdleTtlMs));
-        const char *values[6] = {reinterpret_cast<const char *>(m_rotation.hash),
+        const char *values[7] = {reinterpret_cast<const char *>(m_rotation.hash),
                                  nowText,
+                                 reinterpret_cast<const char *>(m_rotation.claimId),
                                  reinterpret_cast<const char *>(m_rotation.successorHash),
                                  idleText,
                                  m_ip.c_str(),
                                  m_userAgent.c_str()};
-        const int lengths[6] = {32, 0, 32, 0, 0, 0};
-        const int formats[6] = {1, 0, 1, 0, 0, 0}; // the hashes travel as binary bytea
-        PGresult *result = PQexecPrepared(m_conn, "rotor_rotate", 6, values, lengths, formats, 0);
+        const int lengths[7] = {32, 0, 16, 32, 0, 0, 0};
+        const int formats[7] = {1, 0, 1, 1, 0, 0, 0}; // the hashes and the claim id travel as binary bytea
+        PGresult *result = PQexecPrepared(m_conn, "rotor_rotate", 7, values, lengths, formats, 0);
         if (PQresultStatus(result) != PGRES_TUPLES_OK || PQntuples(result) != 1) {
             const bool tuples = PQresultStatus(result) == PGRES_TUPLES_OK;
             PQclear(result);

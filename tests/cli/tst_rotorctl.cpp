@@ -71,6 +71,7 @@ private slots:
     void revokedUser();
     void deactivatedUser();
     void logout();
+    void storageFailure();
     void databaseErrors();
     void keyErrors();
     void globalOptionsAnywhere();
@@ -471,6 +472,32 @@ void TestRotorctl::deactivatedUser()
     expect({QStringLiteral("activate-user"), QStringLiteral("erin@example.com")}, Ok);
     expect({QStringLiteral("refresh"), QStringLiteral("--token"), token}, Revoked);
     login(QStringLiteral("erin@example.com"));
+}
+
+void TestRotorctl::storageFailure()
+{
+    initialize();
+    expect({QStringLiteral("add-user"), QStringLiteral("sam@example.com")}, Ok);
+    const QString token = login(QStringLiteral("sam@example.com")).value(QStringLiteral("refresh_token")).toString();
+    {
+        // The disk refuses the write the refusal of an unknown token needs.
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("breaker"));
+        db.setDatabaseName(m_database);
+        QVERIFY(db.open());
+        QSqlQuery query(db);
+        QVERIFY(query.exec(QStringLiteral("CREATE TRIGGER fail_events BEFORE INSERT ON security_events BEGIN "
+                                          "SELECT RAISE(ABORT, 'simulated disk failure'); END")));
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("breaker"));
+    const Run failed = expect({QStringLiteral("refresh"), QStringLiteral("--token"),
+                               QStringLiteral("rtr_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")},
+                              DatabaseError);
+    QVERIFY2(failed.err.contains("simulated disk failure"), failed.err.constData());
+    QVERIFY2(!failed.err.contains("unknown refresh token"), failed.err.constData());
+    const QJsonArray events = jsonArray(expect({QStringLiteral("events"), QStringLiteral("--json")}, Ok));
+    QCOMPARE(events.size(), 0);
+    // The real token still works: nothing was written, nothing was decided.
+    expect({QStringLiteral("refresh"), QStringLiteral("--token"), token}, Ok);
 }
 
 void TestRotorctl::logout()

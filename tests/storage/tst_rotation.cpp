@@ -9,6 +9,7 @@
 #include "StorageSuite.h"
 #include "TestSupport.h"
 
+#include <QSqlQuery>
 #include <QtTest>
 
 using namespace rotor;
@@ -509,6 +510,117 @@ private slots:
         RefreshResult later;
         CHECKED(refresh(thief.tokens.refreshToken, StorageFixture::device(QStringLiteral("thief")), &later));
         QCOMPARE(later.outcome, Outcome::TokenRevoked);
+    }
+
+    // A read that fails half-way is a failure, never "no more rows".
+    void failedReadIsNotTheEnd()
+    {
+        if (m_fx->db->isPostgres())
+            QSKIP("Qt's PostgreSQL driver reads a whole result in exec(): a failed read fails there (storage tests "
+                  "below)");
+        QString error;
+        static const char sql[] = "SELECT CASE WHEN x = 2 THEN abs(-9223372036854775807 - 1) ELSE x END FROM "
+                                  "(SELECT 1 AS x UNION ALL SELECT 2 UNION ALL SELECT 3)";
+        QSqlQuery *query = m_fx->db->run(sql, {}, &error);
+        QVERIFY2(query, qPrintable(error));
+        QCOMPARE(m_fx->db->fetch(query, &error), Database::Fetch::Row);
+        QCOMPARE(m_fx->db->fetch(query, &error), Database::Fetch::Failed);
+        QVERIFY(!error.isEmpty());
+        QVERIFY(m_fx->db->lastError().isValid());
+        query->finish();
+    }
+
+    // A storage failure is reported as one, never as an outcome, and leaves the database as it was.
+    void storageFailureWritesNothing_data()
+    {
+        QTest::addColumn<QString>("failure");
+        QTest::newRow("recording the event fails") << QStringLiteral("event");
+        QTest::newRow("reading the token's state fails") << QStringLiteral("read");
+    }
+
+    void storageFailureWritesNothing()
+    {
+        QFETCH(QString, failure);
+        LoginResult signedIn;
+        CHECKED(login(QStringLiteral("stan"), &signedIn));
+        QString error;
+        QStringList breakIt;
+        if (failure == QLatin1String("event")) {
+            breakIt = m_fx->db->isPostgres()
+                ? QStringList {QStringLiteral("CREATE FUNCTION fail_write() RETURNS trigger LANGUAGE plpgsql AS "
+                                              "$$ BEGIN RAISE EXCEPTION 'simulated disk failure'; END $$"),
+                               QStringLiteral("CREATE TRIGGER fail_events BEFORE INSERT ON security_events FOR EACH "
+                                              "ROW EXECUTE FUNCTION fail_write()")}
+                : QStringList {QStringLiteral("CREATE TRIGGER fail_events BEFORE INSERT ON security_events BEGIN "
+                                              "SELECT RAISE(ABORT, 'simulated disk failure'); END")};
+        } else {
+            breakIt = {QStringLiteral("ALTER TABLE users RENAME COLUMN token_version TO token_version_gone")};
+        }
+        QVERIFY2(execOn(m_fx->scratch.spec(), breakIt, &error), qPrintable(error));
+        const QByteArray before = contentDigest(*m_fx->db, &error);
+        QVERIFY2(!before.isEmpty(), qPrintable(error));
+        m_fx->clock.advanceMs(second);
+        // An unknown token records an event; a live one reads the user's token version.
+        const QByteArray token
+            = failure == QLatin1String("event") ? refresh_token::generate() : signedIn.tokens.refreshToken;
+        const RefreshResult result = m_fx->rotation->refresh(token, StorageFixture::device(QStringLiteral("stan")));
+        QVERIFY(result.storageFailed);
+        QVERIFY(!result.ok());
+        QVERIFY(!result.error.isEmpty());
+        QVERIFY(result.tokens.refreshToken.isEmpty());
+        QCOMPARE(result.eventId, 0);
+        QCOMPARE(contentDigest(*m_fx->db, &error), before);
+        // The database is repaired for the invariant check at the end.
+        const QStringList repair = failure == QLatin1String("event")
+            ? QStringList {QStringLiteral("DROP TRIGGER fail_events%1")
+                               .arg(m_fx->db->isPostgres() ? QStringLiteral(" ON security_events") : QString())}
+            : QStringList {QStringLiteral("ALTER TABLE users RENAME COLUMN token_version_gone TO token_version")};
+        QVERIFY2(execOn(m_fx->scratch.spec(), repair, &error), qPrintable(error));
+    }
+
+    void logoutRevokesTheSession()
+    {
+        LoginResult signedIn;
+        CHECKED(login(QStringLiteral("lola"), &signedIn));
+        m_fx->clock.advanceMs(second);
+        RefreshResult rotated;
+        CHECKED(refresh(signedIn.tokens.refreshToken, StorageFixture::device(QStringLiteral("lola")), &rotated));
+        m_fx->clock.advanceMs(second);
+        const LogoutResult out
+            = m_fx->rotation->logout(rotated.tokens.refreshToken, StorageFixture::device(QStringLiteral("lola")));
+        QCOMPARE(int(out.status), int(LogoutResult::Status::Revoked));
+        QCOMPARE(out.familyId, signedIn.tokens.familyId);
+        QList<QVariantList> rows;
+        QString error;
+        QVERIFY2(queryRows(*m_fx->db,
+                           QStringLiteral("SELECT e.kind, e.ip, f.revoke_reason, f.revoked_by FROM security_events e "
+                                          "JOIN token_families f ON f.id = e.family_id WHERE e.id = ?"),
+                           {out.eventId}, &rows, &error),
+                 qPrintable(error));
+        QCOMPARE(rows.size(), 1);
+        QCOMPARE(rows.first().at(0).toString(), QString::fromLatin1(event_kind::logout));
+        QCOMPARE(rows.first().at(1).toString(), StorageFixture::device(QStringLiteral("lola")).ip);
+        QCOMPARE(rows.first().at(2).toString(), QString::fromLatin1(revoke_reason::logout));
+        QCOMPARE(rows.first().at(3).toString(), QStringLiteral("client"));
+        RefreshResult after;
+        CHECKED(refresh(rotated.tokens.refreshToken, StorageFixture::device(QStringLiteral("lola")), &after));
+        QCOMPARE(after.outcome, Outcome::TokenRevoked);
+
+        // Idempotent, and silent for a token never issued; neither writes anything (RFC 7009).
+        const QByteArray before = contentDigest(*m_fx->db, &error);
+        const LogoutResult again
+            = m_fx->rotation->logout(signedIn.tokens.refreshToken, StorageFixture::device(QStringLiteral("lola")));
+        QCOMPARE(int(again.status), int(LogoutResult::Status::AlreadyRevoked));
+        QCOMPARE(again.familyId, signedIn.tokens.familyId);
+        const LogoutResult unknown
+            = m_fx->rotation->logout(refresh_token::generate(), StorageFixture::device(QStringLiteral("lola")));
+        QCOMPARE(int(unknown.status), int(LogoutResult::Status::Unknown));
+        QVERIFY(unknown.ok());
+        const LogoutResult malformed
+            = m_fx->rotation->logout("rtr_short", StorageFixture::device(QStringLiteral("lola")));
+        QCOMPARE(int(malformed.status), int(LogoutResult::Status::Malformed));
+        QVERIFY(!malformed.error.isEmpty());
+        QCOMPARE(contentDigest(*m_fx->db, &error), before);
     }
 
     void unknownToken()
