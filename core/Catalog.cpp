@@ -289,18 +289,15 @@ bool execute(Database &db, QSqlQuery &query, const QString &sql, const QVariantM
     if (!db.ensureOpen(error))
         return false;
     query.setForwardOnly(true);
-    if (!query.prepare(sql)) {
-        *error = Database::describe(query.lastError());
-        return false;
-    }
+    if (!query.prepare(sql))
+        return db.fail(query.lastError(), error);
     for (auto it = values.cbegin(); it != values.cend(); ++it) {
         if (sql.contains(it.key()))
             query.bindValue(it.key(), it.value());
     }
     if (!query.exec()) {
         db.recover(query.lastError());
-        *error = Database::describe(query.lastError());
-        return false;
+        return db.fail(query.lastError(), error);
     }
     return true;
 }
@@ -368,7 +365,8 @@ bool Catalog::list(const ListRequest &request, QList<QVariantList> *rows, QStrin
         return false;
     rows->clear();
     const int columnCount = int(table.columns.size());
-    while (query.next()) {
+    Database::Fetch fetched;
+    while ((fetched = m_db.fetch(&query, error)) == Database::Fetch::Row) {
         QVariantList row;
         row.reserve(columnCount);
         for (int i = 0; i < columnCount; ++i) {
@@ -395,7 +393,7 @@ bool Catalog::list(const ListRequest &request, QList<QVariantList> *rows, QStrin
         }
         rows->append(row);
     }
-    return true;
+    return fetched == Database::Fetch::End; // a list cut short by a failed read is an error, not a shorter list
 }
 
 bool Catalog::count(const ListRequest &request, qint64 *count, QString *error)
@@ -407,7 +405,9 @@ bool Catalog::count(const ListRequest &request, qint64 *count, QString *error)
     QSqlQuery query(m_db.handle());
     if (!execute(m_db, query, QStringLiteral("SELECT count(*) FROM ") + table.from + built.where, built.values, error))
         return false;
-    *count = query.next() ? query.value(0).toLongLong() : 0;
+    if (m_db.fetch(&query, error) != Database::Fetch::Row)
+        return false;
+    *count = query.value(0).toLongLong();
     return true;
 }
 
@@ -417,8 +417,10 @@ bool Catalog::findUser(const QString &email, UserRef *user, QString *error)
     if (!execute(m_db, query, QStringLiteral("SELECT id, email, active FROM users WHERE email = :email"),
                  {{QStringLiteral(":email"), email.trimmed().toLower()}}, error))
         return false;
-    if (!query.next()) {
-        *error = tr("no user with the email %1").arg(email.trimmed());
+    const Database::Fetch found = m_db.fetch(&query, error);
+    if (found != Database::Fetch::Row) {
+        if (found == Database::Fetch::End)
+            *error = tr("no user with the email %1").arg(email.trimmed());
         return false;
     }
     user->id = query.value(0).toLongLong();
@@ -438,11 +440,12 @@ bool Catalog::previewUserRevocation(qint64 userId, RevocationPreview *preview, Q
                  error))
         return false;
     *preview = {};
-    while (query.next()) {
+    Database::Fetch fetched;
+    while ((fetched = m_db.fetch(&query, error)) == Database::Fetch::Row) {
         preview->devices << query.value(0).toString();
         preview->liveSessions += query.value(1).toLongLong();
     }
-    return true;
+    return fetched == Database::Fetch::End;
 }
 
 bool Catalog::previewFamilyRevocation(qint64 familyId, RevocationPreview *preview, QString *error)
@@ -452,8 +455,10 @@ bool Catalog::previewFamilyRevocation(qint64 familyId, RevocationPreview *previe
                                        "f.device_id WHERE f.id = :family");
     if (!execute(m_db, query, sql, {{QStringLiteral(":family"), familyId}}, error))
         return false;
-    if (!query.next()) {
-        *error = tr("no session with id %1").arg(familyId);
+    const Database::Fetch found = m_db.fetch(&query, error);
+    if (found != Database::Fetch::Row) {
+        if (found == Database::Fetch::End)
+            *error = tr("no session with id %1").arg(familyId);
         return false;
     }
     *preview = {};

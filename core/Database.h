@@ -65,7 +65,9 @@ public:
     Fetch fetch(QSqlQuery *query, QString *error);
     // Runs an ad-hoc statement (migrations, session settings, BEGIN/COMMIT).
     bool exec(const QString &sql, QString *error);
-    // The last statement failure seen through run(), exec() or prepared(); cleared by transact().
+    // Records a failure of a statement run outside this class as lastError(), describes it in error; returns false.
+    bool fail(const QSqlError &sqlError, QString *error);
+    // The last statement failure seen through run(), exec(), fetch() or fail(); cleared by transact().
     const QSqlError &lastError() const { return m_lastError; }
 
     enum class Step { Commit, Abort, Retry };
@@ -106,7 +108,6 @@ private:
     bool migrate(int targetVersion, QString *error);
     bool readPostgresVersion(QString *error);
     bool applySessionSettings(QString *error);
-    bool fail(const QSqlError &sqlError, QString *error);
     // Runs a statement cached by prepared() that returns no rows, and resets it at once.
     bool execPrepared(const char *sql, QString *error);
     void clearStatements();

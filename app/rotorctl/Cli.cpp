@@ -217,7 +217,7 @@ int userOption(Context &context, qint64 *userId)
     UserRef user;
     QString error;
     if (!context.catalog().findUser(context.option("--user"), &user, &error))
-        return fail(ExitFailed, error);
+        return fail(context.db().lastError().isValid() ? ExitDatabase : ExitFailed, error);
     *userId = user.id;
     return ExitOk;
 }
