@@ -33,6 +33,7 @@ using rotor::sql::claimToken;
 using rotor::sql::insertToken;
 using rotor::sql::presentedState;
 using rotor::sql::rotatePostgres;
+using rotor::sql::tokenExists;
 using rotor::sql::touchDevice;
 using rotor::sql::touchFamily;
 
@@ -135,7 +136,8 @@ public:
     {
         // Statements first: sqlite3_close refuses while any is alive.
         for (SqliteStatement *statement :
-             {&m_begin, &m_commit, &m_rollback, &m_state, &m_claim, &m_insert, &m_touchFamily, &m_touchDevice})
+             {&m_begin, &m_commit, &m_rollback, &m_exists, &m_state, &m_claim, &m_insert, &m_touchFamily,
+              &m_touchDevice})
             statement->finalize();
         sqlite3_close(m_db);
     }
@@ -156,8 +158,8 @@ public:
         }
         const std::pair<SqliteStatement *, const char *> statements[]
             = {{&m_begin, "BEGIN IMMEDIATE"}, {&m_commit, "COMMIT"},        {&m_rollback, "ROLLBACK"},
-               {&m_state, presentedState},    {&m_claim, claimToken},       {&m_insert, insertToken},
-               {&m_touchFamily, touchFamily}, {&m_touchDevice, touchDevice}};
+               {&m_exists, tokenExists},      {&m_state, presentedState},   {&m_claim, claimToken},
+               {&m_insert, insertToken},      {&m_touchFamily, touchFamily}, {&m_touchDevice, touchDevice}};
         for (const auto &[statement, sql] : statements) {
             if (!statement->prepare(m_db, sql, error))
                 return false;
@@ -187,9 +189,16 @@ public:
     {
         if (!floor::prepareRotation(std::string_view(token->constData(), size_t(token->size())), m_keys, &m_rotation))
             return fail(error, "malformed token");
-        const std::int64_t now = wallClockMs();
+        // Rotor's read before the writer lock: is the token known at all?
+        sqlite3_stmt *exists = m_exists.get();
+        sqlite3_bind_blob(exists, 1, m_rotation.hash, 32, SQLITE_STATIC);
+        const bool known = sqlite3_step(exists) == SQLITE_ROW;
+        sqlite3_reset(exists);
+        if (!known)
+            return fail(error, "the token was not found");
         if (!stepDone(m_begin.get()))
             return fail(error, "BEGIN IMMEDIATE");
+        const std::int64_t now = wallClockMs();
 
         sqlite3_stmt *state = m_state.get();
         sqlite3_bind_blob(state, 1, m_rotation.hash, 32, SQLITE_STATIC);
@@ -205,7 +214,8 @@ public:
         const bool revoked = sqlite3_column_type(state, 5) != SQLITE_NULL;
         const std::int64_t userId = sqlite3_column_int64(state, 6);
         const std::int64_t deviceId = sqlite3_column_int64(state, 7);
-        const std::int64_t familyExpiresAt = sqlite3_column_int64(state, 8);
+        const std::int64_t familyExpiresAt = std::min<std::int64_t>(
+            sqlite3_column_int64(state, 8), sqlite3_column_int64(state, 21) + m_policy.familyLifetimeMs);
         const bool familyRevoked = sqlite3_column_type(state, 9) != SQLITE_NULL;
         const bool userActive = sqlite3_column_int(state, 11) != 0;
         const std::int64_t tokenVersion = sqlite3_column_int64(state, 12);
@@ -297,7 +307,7 @@ private:
     std::string m_ip;
     std::string m_userAgent;
     sqlite3 *m_db = nullptr;
-    SqliteStatement m_begin, m_commit, m_rollback, m_state, m_claim, m_insert, m_touchFamily, m_touchDevice;
+    SqliteStatement m_begin, m_commit, m_rollback, m_exists, m_state, m_claim, m_insert, m_touchFamily, m_touchDevice;
     int m_claimNow = 0, m_claimId = 0, m_claimClaim = 0;
     int m_insertFamily = 0, m_insertParent = 0, m_insertGeneration = 0, m_insertHash = 0, m_insertNow = 0,
         m_insertExpires = 0, m_insertIp = 0, m_insertUa = 0;
@@ -357,7 +367,7 @@ public:
         PQclear(result);
         std::vector<std::string> names;
         const std::string sql = positional(rotatePostgres, &names);
-        const std::vector<std::string> expected {"hash", "now", "claim", "successor", "idle", "ip", "ua"};
+        const std::vector<std::string> expected {"lifetime", "hash", "now", "claim", "successor", "idle", "ip", "ua"};
         if (names != expected) {
             *error = QStringLiteral("floor: unexpected parameters in the rotation statement");
             return false;
@@ -375,19 +385,21 @@ public:
             return false;
         }
         const std::int64_t now = wallClockMs();
-        char nowText[24], idleText[24];
+        char nowText[24], idleText[24], lifetimeText[24];
         std::snprintf(nowText, sizeof nowText, "%" PRId64, now);
         std::snprintf(idleText, sizeof idleText, "%" PRId64, std::int64_t(m_policy.refreshIdleTtlMs));
-        const char *values[7] = {reinterpret_cast<const char *>(m_rotation.hash),
+        std::snprintf(lifetimeText, sizeof lifetimeText, "%" PRId64, std::int64_t(m_policy.familyLifetimeMs));
+        const char *values[8] = {lifetimeText,
+                                 reinterpret_cast<const char *>(m_rotation.hash),
                                  nowText,
                                  reinterpret_cast<const char *>(m_rotation.claimId),
                                  reinterpret_cast<const char *>(m_rotation.successorHash),
                                  idleText,
                                  m_ip.c_str(),
                                  m_userAgent.c_str()};
-        const int lengths[7] = {32, 0, 16, 32, 0, 0, 0};
-        const int formats[7] = {1, 0, 1, 1, 0, 0, 0}; // the hashes and the claim id travel as binary bytea
-        PGresult *result = PQexecPrepared(m_conn, "rotor_rotate", 7, values, lengths, formats, 0);
+        const int lengths[8] = {0, 32, 0, 16, 32, 0, 0, 0};
+        const int formats[8] = {0, 1, 0, 1, 1, 0, 0, 0}; // the hashes and the claim id travel as binary bytea
+        PGresult *result = PQexecPrepared(m_conn, "rotor_rotate", 8, values, lengths, formats, 0);
         if (PQresultStatus(result) != PGRES_TUPLES_OK || PQntuples(result) != 1) {
             const bool tuples = PQresultStatus(result) == PGRES_TUPLES_OK;
             PQclear(result);

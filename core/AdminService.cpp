@@ -331,6 +331,54 @@ bool AdminService::setUserActive(qint64 userId, bool active, const QString &reas
         error);
 }
 
+bool AdminService::setPolicy(const Policy &policy, const QString &reason, QString *error)
+{
+    const QString problem = policy.problem();
+    if (!problem.isEmpty()) {
+        *error = problem;
+        return false;
+    }
+    static const char updateSql[] = "UPDATE policy SET grace_ms = :grace, idle_ms = :idle, lifetime_ms = :lifetime, "
+                                    "access_ttl_ms = :access, events_retention_ms = :retention WHERE id = 1";
+    const bool stored = m_db.transact(
+        [&](QString *stepError) {
+            m_db.forgetPolicy(); // read the row inside this transaction, as it is now
+            Policy before;
+            if (!m_db.policy(&before, stepError))
+                return Database::Step::Abort;
+            QStringList changes;
+            const auto compare = [&](const char *name, qint64 from, qint64 to) {
+                if (from != to)
+                    changes << QStringLiteral("%1 %2 -> %3")
+                                   .arg(QLatin1String(name), Policy::formatDuration(from), Policy::formatDuration(to));
+            };
+            compare("grace", before.graceMs, policy.graceMs);
+            compare("idle", before.refreshIdleTtlMs, policy.refreshIdleTtlMs);
+            compare("lifetime", before.familyLifetimeMs, policy.familyLifetimeMs);
+            compare("access-ttl", before.accessTtlMs, policy.accessTtlMs);
+            compare("events-retention", before.eventsRetentionMs, policy.eventsRetentionMs);
+            if (changes.isEmpty()) {
+                *stepError = tr("the policy is already so; nothing changed");
+                return Database::Step::Abort;
+            }
+            const QString what = changes.join(QLatin1String("; "));
+            if (!m_db.run(updateSql,
+                          {{":grace", policy.graceMs},
+                           {":idle", policy.refreshIdleTtlMs},
+                           {":lifetime", policy.familyLifetimeMs},
+                           {":access", policy.accessTtlMs},
+                           {":retention", policy.eventsRetentionMs}},
+                          stepError)
+                || !appendAudit(m_db, m_clock.nowMs(), m_actor, QStringLiteral("set-policy"), what,
+                                reason.trimmed(), stepError))
+                return Database::Step::Abort;
+            return Database::Step::Commit;
+        },
+        error);
+    m_db.forgetPolicy();
+    return stored;
+}
+
 bool AdminService::verifyAudit(AuditVerification *verification, QString *error)
 {
     *verification = {};

@@ -3,6 +3,8 @@
 #include <QByteArray>
 #include <QString>
 
+#include "Policy.h"
+
 namespace rotor {
 
 class Clock;
@@ -43,6 +45,10 @@ public:
     // Deactivating also revokes every live session of the user (reason user_deactivated); reactivating restores none.
     bool setUserActive(qint64 userId, bool active, const QString &reason, QString *error,
                        int *familiesRevoked = nullptr);
+
+    // Stores the deployment's policy (validated: Policy::problem()) and audits what changed. Every connection
+    // follows within Policy::policyRefreshMs.
+    bool setPolicy(const Policy &policy, const QString &reason, QString *error);
 
     bool verifyAudit(AuditVerification *verification, QString *error);
 

@@ -123,6 +123,7 @@ void Database::close()
 {
     Q_ASSERT_X(QThread::currentThread() == m_thread, "Database", "a connection is used only by its own thread");
     clearStatements();
+    forgetPolicy();
     if (m_db.isValid()) {
         m_db.close();
         m_db = QSqlDatabase();
@@ -501,6 +502,36 @@ bool Database::ensureOpen(QString *error)
                               .arg(m_spec.displayName(), describe(failure)),
                           QSqlError::ConnectionError, QString::fromLatin1(reconnectFailedCode)),
                 error);
+}
+
+bool Database::policy(Policy *policy, QString *error)
+{
+    if (m_policyAge.isValid() && m_policyAge.elapsed() < Policy::policyRefreshMs) {
+        *policy = m_policy;
+        return true;
+    }
+    static const char sql[]
+        = "SELECT grace_ms, idle_ms, lifetime_ms, access_ttl_ms, events_retention_ms FROM policy WHERE id = 1";
+    QSqlQuery *query = run(sql, {}, error);
+    if (!query)
+        return false;
+    const Fetch fetched = fetch(query, error);
+    if (fetched == Fetch::Row) {
+        m_policy.graceMs = query->value(0).toLongLong();
+        m_policy.refreshIdleTtlMs = query->value(1).toLongLong();
+        m_policy.familyLifetimeMs = query->value(2).toLongLong();
+        m_policy.accessTtlMs = query->value(3).toLongLong();
+        m_policy.eventsRetentionMs = query->value(4).toLongLong();
+    }
+    query->finish();
+    if (fetched != Fetch::Row) {
+        if (fetched == Fetch::End)
+            *error = tr("the database has no policy row");
+        return false;
+    }
+    m_policyAge.start();
+    *policy = m_policy;
+    return true;
 }
 
 bool Database::refuseIfReadOnly(QString *error) const

@@ -1,7 +1,9 @@
 #pragma once
 
 #include "ConnectionSpec.h"
+#include "Policy.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QSqlDatabase>
 #include <QSqlError>
@@ -80,6 +82,13 @@ public:
     // Reopens a connection that was lost (PostgreSQL); false with a clear error while the server is still away.
     // Statements run through this class call it themselves; code that builds its own QSqlQuery calls it first.
     bool ensureOpen(QString *error);
+    // The deployment's policy as stored. This connection keeps a copy and reads the row again once the copy is older
+    // than Policy::policyRefreshMs, so a change made anywhere is in force everywhere within that bound. The policy is
+    // configuration, not session state: nothing about tokens, families or users is kept.
+    bool policy(Policy *policy, QString *error);
+    // Drops the copy: the next policy() reads the row (after this connection changed it).
+    void forgetPolicy() { m_policyAge.invalidate(); }
+
     // Writes are refused up front on a read-only connection; the message says why.
     bool refuseIfReadOnly(QString *error) const;
 
@@ -122,6 +131,8 @@ private:
     int m_schemaVersion = 0;
     QSqlError m_lastError;
     QString m_transactionId; // of the open write transaction (PostgreSQL)
+    Policy m_policy;
+    QElapsedTimer m_policyAge; // invalid: not read yet
     std::unique_ptr<QHash<const char *, QSqlQuery *>> m_statements;
 };
 

@@ -83,21 +83,36 @@ QString refusalText(Outcome outcome, int generation, qint64 familyId)
 
 } // namespace
 
-RotationService::RotationService(Database &db, const Keys &keys, const Clock &clock, const Policy &policy)
+RotationService::RotationService(Database &db, const Keys &keys, const Clock &clock)
     : m_db(db)
     , m_keys(keys)
     , m_clock(clock)
-    , m_policy(policy)
 { }
 
+RotationService::RotationService(Database &db, const Keys &keys, const Clock &clock, const Policy &pinned)
+    : m_db(db)
+    , m_keys(keys)
+    , m_clock(clock)
+    , m_pinned(pinned)
+{ }
+
+bool RotationService::currentPolicy(Policy *policy, QString *error)
+{
+    if (m_pinned) {
+        *policy = *m_pinned;
+        return true;
+    }
+    return m_db.policy(policy, error);
+}
+
 IssuedTokens RotationService::issue(qint64 userId, qint64 familyId, qint64 tokenVersion, int generation, qint64 now,
-                                    qint64 refreshExpiresAt, QByteArray refreshToken) const
+                                    qint64 refreshExpiresAt, qint64 accessTtlMs, QByteArray refreshToken) const
 {
     IssuedTokens tokens;
     tokens.userId = userId;
     tokens.familyId = familyId;
     tokens.generation = generation;
-    tokens.accessExpiresAt = now + m_policy.accessTtlMs;
+    tokens.accessExpiresAt = now + accessTtlMs;
     tokens.refreshExpiresAt = refreshExpiresAt;
     tokens.refreshToken = std::move(refreshToken);
     AccessClaims claims;
@@ -125,6 +140,9 @@ LoginResult RotationService::login(const QString &email, const DeviceInfo &devic
         return result;
     }
     const QByteArray hash = refresh_token::hashOf(refreshToken);
+    Policy policy;
+    if (!currentPolicy(&policy, &result.error))
+        return result;
     const bool committed = m_db.transact(
         [&](QString *error) {
             result.status = LoginResult::Status::Failed;
@@ -159,8 +177,8 @@ LoginResult RotationService::login(const QString &email, const DeviceInfo &devic
                 event.detail = QStringLiteral("sign-in refused");
                 return store::recordEvent(m_db, event, nullptr, error) ? Database::Step::Commit : Database::Step::Abort;
             }
-            const qint64 familyExpires = now + m_policy.familyLifetimeMs;
-            const qint64 tokenExpires = qMin(now + m_policy.refreshIdleTtlMs, familyExpires);
+            const qint64 familyExpires = now + policy.familyLifetimeMs;
+            const qint64 tokenExpires = qMin(now + policy.refreshIdleTtlMs, familyExpires);
             query = m_db.run(upsertDeviceSql,
                              {{":user", userId},
                               {":key", device.deviceKey},
@@ -196,7 +214,8 @@ LoginResult RotationService::login(const QString &email, const DeviceInfo &devic
                           error))
                 return Database::Step::Abort;
             result.status = LoginResult::Status::Ok;
-            result.tokens = issue(userId, familyId, tokenVersion, 0, now, tokenExpires, refreshToken);
+            result.tokens
+                = issue(userId, familyId, tokenVersion, 0, now, tokenExpires, policy.accessTtlMs, refreshToken);
             return Database::Step::Commit;
         },
         &result.error);
@@ -234,10 +253,34 @@ RefreshResult RotationService::refresh(QByteArrayView rawToken, const DeviceInfo
         result.error = tr("the system's random number generator failed");
         return result;
     }
+    Policy policy;
+    if (!currentPolicy(&policy, &result.error)) {
+        result.storageFailed = true;
+        return result;
+    }
+    if (!m_db.isPostgres()) {
+        // Judged from a read before SQLite's writer lock: a flood of unknown tokens never queues behind rotations.
+        QSqlQuery *query = m_db.run(sql::tokenExists, {{":hash", presented.hash}}, &result.error);
+        const Database::Fetch found = query ? m_db.fetch(query, &result.error) : Database::Fetch::Failed;
+        if (query)
+            query->finish();
+        if (found == Database::Fetch::Failed) {
+            result.storageFailed = true;
+            return result;
+        }
+        if (found == Database::Fetch::End) {
+            PresentedState unknown;
+            unknown.found = false;
+            result.outcome = decide(unknown, m_clock.nowMs(), policy.graceMs);
+            if (!recordUnknown(device, &result))
+                result.storageFailed = true;
+            return result;
+        }
+    }
     if (m_db.isPostgres()) {
         bool rotated = false;
         for (int attempt = 0; attempt < 4 && !rotated; ++attempt) {
-            rotated = rotateInOneStatement(presented, device, &result);
+            rotated = rotateInOneStatement(presented, policy, device, &result);
             if (rotated)
                 break;
             const Database::ErrorKind kind = m_db.recover(m_db.lastError());
@@ -256,7 +299,7 @@ RefreshResult RotationService::refresh(QByteArrayView rawToken, const DeviceInfo
             return result;
         }
     }
-    if (!decideAndApply(presented, device, &result)) {
+    if (!decideAndApply(presented, policy, device, &result)) {
         result.storageFailed = true;
         result.tokens = {}; // made inside a transaction that did not commit
         return result;
@@ -266,17 +309,19 @@ RefreshResult RotationService::refresh(QByteArrayView rawToken, const DeviceInfo
     return result;
 }
 
-bool RotationService::rotateInOneStatement(const Presented &presented, const DeviceInfo &device, RefreshResult *result)
+bool RotationService::rotateInOneStatement(const Presented &presented, const Policy &policy, const DeviceInfo &device,
+                                           RefreshResult *result)
 {
     // The time is bound before the statement waits for the family's lock. That is fine: a token someone else
     // consumed meanwhile gives zero rows, and decideAndApply() then reads the clock again once it holds the lock.
     const qint64 now = m_clock.nowMs();
     QSqlQuery *query = m_db.run(sql::rotatePostgres,
                                 {{":hash", presented.hash},
+                                 {":lifetime", policy.familyLifetimeMs},
                                  {":now", now},
                                  {":claim", presented.claimId},
                                  {":successor", presented.successorHash},
-                                 {":idle", m_policy.refreshIdleTtlMs},
+                                 {":idle", policy.refreshIdleTtlMs},
                                  {":ip", device.ip},
                                  {":ua", device.userAgent}},
                                 &result->error);
@@ -287,12 +332,13 @@ bool RotationService::rotateInOneStatement(const Presented &presented, const Dev
         return false;
     }
     result->tokens = issue(query->value(0).toLongLong(), query->value(1).toLongLong(), query->value(2).toLongLong(),
-                           query->value(3).toInt(), now, query->value(4).toLongLong(), {});
+                           query->value(3).toInt(), now, query->value(4).toLongLong(), policy.accessTtlMs, {});
     query->finish();
     return true;
 }
 
-bool RotationService::decideAndApply(const Presented &presented, const DeviceInfo &device, RefreshResult *result)
+bool RotationService::decideAndApply(const Presented &presented, const Policy &policy, const DeviceInfo &device,
+                                     RefreshResult *result)
 {
     return m_db.transact(
         [&](QString *error) {
@@ -334,7 +380,9 @@ bool RotationService::decideAndApply(const Presented &presented, const DeviceInf
                 state.revokedAt = optionalTime(query->value(5));
                 userId = query->value(6).toLongLong();
                 deviceId = query->value(7).toLongLong();
-                state.familyExpiresAt = query->value(8).toLongLong();
+                // The earlier of the end stamped at sign-in and the start plus today's lifetime (Policy.h).
+                state.familyExpiresAt
+                    = qMin(query->value(8).toLongLong(), query->value(21).toLongLong() + policy.familyLifetimeMs);
                 state.familyRevokedAt = optionalTime(query->value(9));
                 currentGeneration = query->value(10).toInt();
                 state.userActive = query->value(11).toBool();
@@ -351,13 +399,15 @@ bool RotationService::decideAndApply(const Presented &presented, const DeviceInf
                 state.claimedByCaller = state.usedAt && query->value(20).toByteArray() == presented.claimId;
             }
             query->finish();
-            result->outcome = decide(state, now, m_policy.graceMs);
+            result->outcome = decide(state, now, policy.graceMs);
+            if (result->outcome == Outcome::Unknown) // nothing is locked or written yet
+                return insertUnknownEvent(device, now, result, error) ? Database::Step::Commit : Database::Step::Abort;
 
             if (result->outcome == Outcome::Rotate) {
                 if (state.claimedByCaller) {
                     // This call's own earlier attempt rotated the token and only its reply was lost.
                     result->tokens = issue(userId, familyId, tokenVersion, state.generation + 1, now,
-                                           state.successorExpiresAt, {});
+                                           state.successorExpiresAt, policy.accessTtlMs, {});
                     return Database::Step::Commit;
                 }
                 QSqlQuery *claim = m_db.run(sql::claimToken,
@@ -367,7 +417,7 @@ bool RotationService::decideAndApply(const Presented &presented, const DeviceInf
                 if (claim->numRowsAffected() != 1)
                     return Database::Step::Retry; // someone else claimed it first: judge again
                 const int generation = state.generation + 1;
-                const qint64 expires = qMin(now + m_policy.refreshIdleTtlMs, state.familyExpiresAt);
+                const qint64 expires = qMin(now + policy.refreshIdleTtlMs, state.familyExpiresAt);
                 if (!m_db.run(sql::insertToken,
                               {{":family", familyId},
                                {":parent", tokenId},
@@ -384,7 +434,7 @@ bool RotationService::decideAndApply(const Presented &presented, const DeviceInf
                         error)
                     || !m_db.run(sql::touchDevice, {{":now", now}, {":ip", device.ip}, {":device", deviceId}}, error))
                     return Database::Step::Abort;
-                result->tokens = issue(userId, familyId, tokenVersion, generation, now, expires, {});
+                result->tokens = issue(userId, familyId, tokenVersion, generation, now, expires, policy.accessTtlMs, {});
                 return Database::Step::Commit;
             }
 
@@ -395,8 +445,8 @@ bool RotationService::decideAndApply(const Presented &presented, const DeviceInf
                     return Database::Step::Abort;
             }
             if (result->outcome == Outcome::GraceRetry)
-                result->tokens
-                    = issue(userId, familyId, tokenVersion, state.generation + 1, now, state.successorExpiresAt, {});
+                result->tokens = issue(userId, familyId, tokenVersion, state.generation + 1, now,
+                                       state.successorExpiresAt, policy.accessTtlMs, {});
 
             SecurityEvent event;
             event.kind = QString::fromLatin1(outcomeName(result->outcome));
@@ -419,6 +469,51 @@ bool RotationService::decideAndApply(const Presented &presented, const DeviceInf
             return Database::Step::Commit;
         },
         &result->error);
+}
+
+bool RotationService::insertUnknownEvent(const DeviceInfo &device, qint64 now, RefreshResult *result, QString *error)
+{
+    // A tally of garbage need not wait for the disk: PostgreSQL commits this transaction without waiting for its
+    // WAL flush (SQLite's caller relaxes its own setting around it).
+    if (m_db.isPostgres() && !m_db.exec(QStringLiteral("SET LOCAL synchronous_commit = off"), error))
+        return false;
+    QSqlQuery *query = m_db.run(sql::recordUnknown,
+                                {{":kind", QString::fromLatin1(event_kind::tokenUnknown)},
+                                 {":now", now},
+                                 {":bucket", now - now % Policy::minute},
+                                 {":ip", device.ip},
+                                 {":ua", device.userAgent},
+                                 {":key", device.deviceKey}},
+                                error);
+    if (!query || m_db.fetch(query, error) != Database::Fetch::Row)
+        return false;
+    result->eventId = query->value(0).toLongLong();
+    const bool first = query->value(1).toLongLong() == 1;
+    query->finish();
+    result->error = refusalText(Outcome::Unknown, 0, 0);
+    return !first || store::announceEvent(m_db, result->eventId, error);
+}
+
+bool RotationService::recordUnknown(const DeviceInfo &device, RefreshResult *result)
+{
+    // SQLite: this commit need not be on disk before the answer (FULL again right after).
+    static const char relaxed[] = "PRAGMA synchronous = NORMAL";
+    static const char durable[] = "PRAGMA synchronous = FULL";
+    if (!m_db.exec(QString::fromLatin1(relaxed), &result->error))
+        return false;
+    const bool ok = m_db.transact(
+        [&](QString *error) {
+            return insertUnknownEvent(device, m_clock.nowMs(), result, error) ? Database::Step::Commit
+                                                                               : Database::Step::Abort;
+        },
+        &result->error);
+    QString ignored;
+    const bool restored = m_db.exec(QString::fromLatin1(durable), ok ? &result->error : &ignored);
+    if (!ok || !restored) {
+        result->eventId = 0;
+        return false;
+    }
+    return true;
 }
 
 LogoutResult RotationService::logout(QByteArrayView rawToken, const DeviceInfo &device)

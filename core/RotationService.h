@@ -6,6 +6,8 @@
 #include <QByteArray>
 #include <QString>
 
+#include <optional>
+
 namespace rotor {
 
 class Clock;
@@ -69,13 +71,14 @@ struct LogoutResult
 class RotationService
 {
 public:
-    RotationService(Database &db, const Keys &keys, const Clock &clock, const Policy &policy = {});
+    // Under the deployment's policy as stored in the database (re-read within Policy::policyRefreshMs of a change).
+    RotationService(Database &db, const Keys &keys, const Clock &clock);
+    // Under a policy of the caller's, whatever is stored (tests, benchmarks, what-if).
+    RotationService(Database &db, const Keys &keys, const Clock &clock, const Policy &pinned);
 
     LoginResult login(const QString &email, const DeviceInfo &device);
     RefreshResult refresh(QByteArrayView rawToken, const DeviceInfo &device);
     LogoutResult logout(QByteArrayView rawToken, const DeviceInfo &device);
-
-    const Policy &policy() const { return m_policy; }
 
 private:
     // What one refresh call presents and claims with, fixed before its first attempt.
@@ -85,15 +88,22 @@ private:
         QByteArray successorHash;
         QByteArray claimId; // random, the same for every internal retry of this call
     };
-    bool rotateInOneStatement(const Presented &presented, const DeviceInfo &device, RefreshResult *result);
-    bool decideAndApply(const Presented &presented, const DeviceInfo &device, RefreshResult *result);
+    bool currentPolicy(Policy *policy, QString *error);
+    bool rotateInOneStatement(const Presented &presented, const Policy &policy, const DeviceInfo &device,
+                              RefreshResult *result);
+    bool decideAndApply(const Presented &presented, const Policy &policy, const DeviceInfo &device,
+                        RefreshResult *result);
+    // An unknown token: one event per source address and minute, written without waiting for a disk flush.
+    bool recordUnknown(const DeviceInfo &device, RefreshResult *result);
+    // Inside the caller's transaction.
+    bool insertUnknownEvent(const DeviceInfo &device, qint64 now, RefreshResult *result, QString *error);
     IssuedTokens issue(qint64 userId, qint64 familyId, qint64 tokenVersion, int generation, qint64 now,
-                       qint64 refreshExpiresAt, QByteArray refreshToken) const;
+                       qint64 refreshExpiresAt, qint64 accessTtlMs, QByteArray refreshToken) const;
 
     Database &m_db;
     const Keys &m_keys;
     const Clock &m_clock;
-    Policy m_policy;
+    std::optional<Policy> m_pinned;
 };
 
 } // namespace rotor

@@ -6,15 +6,18 @@ namespace rotor::sql {
 
 // The hot path on PostgreSQL: one statement, one round trip. It is the SQL form of decide()'s Rotate branch:
 // it locks the family (the same lock order as revocation, so the two never deadlock), claims the presented token
-// only if it is live, inserts the successor and touches family and device. Zero rows back means "not a plain
+// only if it is live, inserts the successor and touches family and device. A family ends at the earlier of the end
+// stamped at sign-in and its start plus the policy's lifetime now (a shortened lifetime applies at the next refresh). Zero rows back means "not a plain
 // rotation", and the caller falls back to decideAndApply(), which reads the state and lets decide() judge.
 inline constexpr char rotatePostgres[] = R"(
 WITH fam AS (
-    SELECT f.id, f.user_id, f.device_id, f.expires_at, u.token_version
+    SELECT f.id, f.user_id, f.device_id, LEAST(f.expires_at, f.created_at + CAST(:lifetime AS bigint)) AS expires_at,
+           u.token_version
     FROM refresh_tokens t
     JOIN token_families f ON f.id = t.family_id
     JOIN users u ON u.id = f.user_id
-    WHERE t.token_hash = :hash AND f.revoked_at IS NULL AND f.expires_at > :now AND u.active
+    WHERE t.token_hash = :hash AND f.revoked_at IS NULL AND u.active
+      AND LEAST(f.expires_at, f.created_at + CAST(:lifetime AS bigint)) > :now
     FOR UPDATE OF f
 ), claimed AS (
     UPDATE refresh_tokens t SET used_at = :now, claim_id = :claim
@@ -48,7 +51,7 @@ inline constexpr char lockFamilyPostgres[]
 inline constexpr char presentedState[] = R"(
 SELECT t.id, t.family_id, t.generation, t.expires_at, t.used_at, t.revoked_at,
        f.user_id, f.device_id, f.expires_at, f.revoked_at, f.current_generation, u.active, u.token_version,
-       s.id, s.token_hash, s.used_at, s.revoked_at, s.expires_at, s.ip, s.user_agent, t.claim_id
+       s.id, s.token_hash, s.used_at, s.revoked_at, s.expires_at, s.ip, s.user_agent, t.claim_id, f.created_at
 FROM refresh_tokens t
 JOIN token_families f ON f.id = t.family_id
 JOIN users u ON u.id = f.user_id
@@ -58,6 +61,20 @@ WHERE t.token_hash = :hash
 
 // The claim: a conditional write whose affected-row count says who won (never check-then-act). claim_id is this
 // call's random id, by which its own retry recognises a rotation whose reply was lost.
+// Whether a token was ever issued, read before any write lock is taken: an unknown token (garbage, a guess, a
+// purged token) never queues behind real rotations for SQLite's single writer.
+inline constexpr char tokenExists[] = "SELECT 1 FROM refresh_tokens WHERE token_hash = :hash";
+
+// An unknown token is recorded as one event per source address and minute: the first presentation inserts it, the
+// others count. RETURNING repeat_count = 1 says the row is new.
+inline constexpr char recordUnknown[] = R"(
+INSERT INTO security_events (kind, occurred_at, bucket, ip, user_agent, device_key, detail)
+VALUES (:kind, :now, :bucket, :ip, :ua, :key, '')
+ON CONFLICT (ip, bucket) WHERE bucket IS NOT NULL
+DO UPDATE SET repeat_count = security_events.repeat_count + 1
+RETURNING id, repeat_count
+)";
+
 inline constexpr char claimToken[] = "UPDATE refresh_tokens SET used_at = :now, claim_id = :claim WHERE id = :id "
                                      "AND used_at IS NULL AND revoked_at IS NULL";
 inline constexpr char insertToken[]

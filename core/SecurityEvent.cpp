@@ -16,7 +16,7 @@ QVariant optional(const std::optional<int> &value)
     return value ? QVariant(*value) : QVariant(QMetaType::fromType<int>());
 }
 
-bool notify(Database &db, const QString &payload, QString *error)
+bool notifyPayload(Database &db, const QString &payload, QString *error)
 {
     static const char sql[] = "SELECT pg_notify(:channel, :payload)";
     QSqlQuery *query = db.run(sql, {{":channel", QString::fromLatin1(notifyChannel)}, {":payload", payload}}, error);
@@ -26,6 +26,11 @@ bool notify(Database &db, const QString &payload, QString *error)
     return true;
 }
 } // namespace
+
+bool announceEvent(Database &db, qint64 id, QString *error)
+{
+    return !db.isPostgres() || notifyPayload(db, QStringLiteral("event:%1").arg(id), error);
+}
 
 bool recordEvent(Database &db, const SecurityEvent &event, qint64 *id, QString *error)
 {
@@ -60,7 +65,7 @@ bool recordEvent(Database &db, const SecurityEvent &event, qint64 *id, QString *
     query->finish();
     if (id)
         *id = newId;
-    return !db.isPostgres() || notify(db, QStringLiteral("event:%1").arg(newId), error);
+    return announceEvent(db, newId, error);
 }
 
 bool revokeFamily(Database &db, qint64 familyId, qint64 nowMs, const QString &reason, const QString &revokedBy,
@@ -81,7 +86,7 @@ bool revokeFamily(Database &db, qint64 familyId, qint64 nowMs, const QString &re
         return true;
     if (!db.run(revokeTokensSql, {{":now", nowMs}, {":family", familyId}}, error))
         return false;
-    return !db.isPostgres() || notify(db, QStringLiteral("family:%1").arg(familyId), error);
+    return !db.isPostgres() || notifyPayload(db, QStringLiteral("family:%1").arg(familyId), error);
 }
 
 } // namespace rotor::store

@@ -57,6 +57,8 @@ struct SecurityEvent
 namespace store {
 // Inserts the event inside the caller's transaction; on PostgreSQL it is announced on commit.
 bool recordEvent(Database &db, const SecurityEvent &event, qint64 *id, QString *error);
+// Announces an event inserted by other means (PostgreSQL), on commit.
+bool announceEvent(Database &db, qint64 id, QString *error);
 // Marks the family revoked (if it was not) and revokes its live token. Inside the caller's transaction.
 bool revokeFamily(Database &db, qint64 familyId, qint64 nowMs, const QString &reason, const QString &revokedBy,
                   bool *changed, QString *error);

@@ -109,6 +109,17 @@ const QList<CommandSpec> &commands()
           {"--family", true, "only this session's events"},
           {"--limit", true, "at most this many rows"}},
          "list security events, newest first"},
+        {"policy",
+         "[set]",
+         -1,
+         {{"--grace", true, "grace window for a concurrent retry, 0 to 5m (0 disables)"},
+          {"--idle", true, "a refresh token unused this long expires"},
+          {"--lifetime", true, "a session ends this long after sign-in, however often it refreshes"},
+          {"--access-ttl", true, "lifetime of access tokens, 10s to 1d"},
+          {"--events-retention", true, "security events older than this are purged"},
+          {"--reason", true, "why (written to the audit log)"}},
+         "show the deployment's rotation policy, or change it with 'policy set' (durations: 90, 10s, 15m, 12h, "
+         "30d)"},
         {"audit",
          "",
          0,
@@ -665,6 +676,66 @@ int cmdAudit(Context &context)
     return ExitOk;
 }
 
+void printPolicy(const Context &context, const Policy &policy)
+{
+    if (context.invocation().json) {
+        const auto seconds = [](qint64 ms) {
+            return ms % 1000 == 0 ? QJsonValue(ms / 1000) : QJsonValue(double(ms) / 1000.0);
+        };
+        output::printJson(QJsonObject {{QStringLiteral("grace_seconds"), seconds(policy.graceMs)},
+                                       {QStringLiteral("idle_seconds"), seconds(policy.refreshIdleTtlMs)},
+                                       {QStringLiteral("lifetime_seconds"), seconds(policy.familyLifetimeMs)},
+                                       {QStringLiteral("access_ttl_seconds"), seconds(policy.accessTtlMs)},
+                                       {QStringLiteral("events_retention_seconds"), seconds(policy.eventsRetentionMs)}});
+        return;
+    }
+    output::printLine(QStringLiteral("grace window:      %1").arg(Policy::formatDuration(policy.graceMs)));
+    output::printLine(QStringLiteral("idle lifetime:     %1").arg(Policy::formatDuration(policy.refreshIdleTtlMs)));
+    output::printLine(QStringLiteral("session lifetime:  %1").arg(Policy::formatDuration(policy.familyLifetimeMs)));
+    output::printLine(QStringLiteral("access tokens:     %1").arg(Policy::formatDuration(policy.accessTtlMs)));
+    output::printLine(QStringLiteral("events kept:       %1").arg(Policy::formatDuration(policy.eventsRetentionMs)));
+}
+
+int cmdPolicy(Context &context)
+{
+    const QStringList &positional = context.invocation().positional;
+    const bool set = !positional.isEmpty();
+    if (set && positional.first() != QLatin1String("set"))
+        return fail(ExitUsage, QStringLiteral("unknown policy action '%1' (only 'set')").arg(positional.first()));
+    const char *durations[] = {"--grace", "--idle", "--lifetime", "--access-ttl", "--events-retention"};
+    const bool anyChange = std::any_of(std::begin(durations), std::end(durations),
+                                       [&](const char *name) { return context.has(name); });
+    if (!set && (anyChange || context.has("--reason")))
+        return fail(ExitUsage, QStringLiteral("to change the policy: rotorctl policy set --grace D ..."));
+    if (set && !anyChange)
+        return fail(ExitUsage, QStringLiteral("policy set needs at least one of --grace, --idle, --lifetime, "
+                                              "--access-ttl, --events-retention"));
+    if (int code = context.openDatabase(Database::OpenMode::OpenExisting))
+        return code;
+    Policy policy;
+    QString error;
+    if (!context.db().policy(&policy, &error))
+        return fail(ExitDatabase, error);
+    if (set) {
+        qint64 *fields[] = {&policy.graceMs, &policy.refreshIdleTtlMs, &policy.familyLifetimeMs, &policy.accessTtlMs,
+                            &policy.eventsRetentionMs};
+        for (size_t i = 0; i < std::size(durations); ++i) {
+            if (context.has(durations[i])
+                && !Policy::parseDuration(context.option(durations[i]), fields[i], &error))
+                return fail(ExitUsage, QStringLiteral("%1: %2").arg(QLatin1String(durations[i]), error));
+        }
+        const QString problem = policy.problem();
+        if (!problem.isEmpty())
+            return fail(ExitUsage, problem);
+        if (!context.admin().setPolicy(policy, context.option("--reason"), &error))
+            return fail(context.db().lastError().isValid() ? ExitDatabase : ExitFailed, error);
+        if (!context.db().policy(&policy, &error))
+            return fail(ExitDatabase, error);
+    }
+    printPolicy(context, policy);
+    return ExitOk;
+}
+
 } // namespace
 
 QString usageText(const QString &command)
@@ -789,7 +860,10 @@ int parseArguments(const QStringList &arguments, Invocation *invocation, QString
             invocation->positional << value;
         }
     }
-    if (!invocation->help && invocation->positional.size() != spec->positionalCount) {
+    // A negative count: at most that many (optional arguments).
+    const bool countOk = spec->positionalCount >= 0 ? invocation->positional.size() == spec->positionalCount
+                                                     : invocation->positional.size() <= -spec->positionalCount;
+    if (!invocation->help && !countOk) {
         *error = spec->positionalCount == 0
             ? QStringLiteral("%1 takes no arguments").arg(invocation->command)
             : QStringLiteral("%1 needs %2").arg(invocation->command, QLatin1String(spec->arguments));
@@ -838,5 +912,7 @@ int runCommand(const Invocation &invocation)
         return cmdList(context, Table::Events);
     if (c == QLatin1String("audit"))
         return cmdAudit(context);
+    if (c == QLatin1String("policy"))
+        return cmdPolicy(context);
     return fail(ExitUsage, QStringLiteral("unknown command '%1'").arg(c));
 }

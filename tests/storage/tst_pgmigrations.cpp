@@ -78,7 +78,7 @@ private slots:
         QVERIFY2(admin.addUser(QStringLiteral("old@example.org"), QStringLiteral("Old"), &user, &error),
                  qPrintable(error));
         const Keys keys = testKeys();
-        RotationService rotation(*db, keys, clock);
+        RotationService rotation(*db, keys, clock, Policy()); // version 1 stores no policy yet
         const LoginResult login
             = rotation.login(QStringLiteral("old@example.org"), StorageFixture::device(QStringLiteral("old")));
         QVERIFY2(login.ok(), qPrintable(login.error));
