@@ -135,9 +135,8 @@ public:
     ~SqliteFloor() override
     {
         // Statements first: sqlite3_close refuses while any is alive.
-        for (SqliteStatement *statement :
-             {&m_begin, &m_commit, &m_rollback, &m_exists, &m_state, &m_claim, &m_insert, &m_touchFamily,
-              &m_touchDevice})
+        for (SqliteStatement *statement : {&m_begin, &m_commit, &m_rollback, &m_exists, &m_state, &m_claim, &m_insert,
+                                           &m_touchFamily, &m_touchDevice})
             statement->finalize();
         sqlite3_close(m_db);
     }
@@ -157,8 +156,8 @@ public:
             return false;
         }
         const std::pair<SqliteStatement *, const char *> statements[]
-            = {{&m_begin, "BEGIN IMMEDIATE"}, {&m_commit, "COMMIT"},        {&m_rollback, "ROLLBACK"},
-               {&m_exists, tokenExists},      {&m_state, presentedState},   {&m_claim, claimToken},
+            = {{&m_begin, "BEGIN IMMEDIATE"}, {&m_commit, "COMMIT"},         {&m_rollback, "ROLLBACK"},
+               {&m_exists, tokenExists},      {&m_state, presentedState},    {&m_claim, claimToken},
                {&m_insert, insertToken},      {&m_touchFamily, touchFamily}, {&m_touchDevice, touchDevice}};
         for (const auto &[statement, sql] : statements) {
             if (!statement->prepare(m_db, sql, error))

@@ -369,8 +369,8 @@ bool AdminService::setPolicy(const Policy &policy, const QString &reason, QStrin
                            {":access", policy.accessTtlMs},
                            {":retention", policy.eventsRetentionMs}},
                           stepError)
-                || !appendAudit(m_db, m_clock.nowMs(), m_actor, QStringLiteral("set-policy"), what,
-                                reason.trimmed(), stepError))
+                || !appendAudit(m_db, m_clock.nowMs(), m_actor, QStringLiteral("set-policy"), what, reason.trimmed(),
+                                stepError))
                 return Database::Step::Abort;
             return Database::Step::Commit;
         },

@@ -434,7 +434,8 @@ bool RotationService::decideAndApply(const Presented &presented, const Policy &p
                         error)
                     || !m_db.run(sql::touchDevice, {{":now", now}, {":ip", device.ip}, {":device", deviceId}}, error))
                     return Database::Step::Abort;
-                result->tokens = issue(userId, familyId, tokenVersion, generation, now, expires, policy.accessTtlMs, {});
+                result->tokens
+                    = issue(userId, familyId, tokenVersion, generation, now, expires, policy.accessTtlMs, {});
                 return Database::Step::Commit;
             }
 
@@ -504,7 +505,7 @@ bool RotationService::recordUnknown(const DeviceInfo &device, RefreshResult *res
     const bool ok = m_db.transact(
         [&](QString *error) {
             return insertUnknownEvent(device, m_clock.nowMs(), result, error) ? Database::Step::Commit
-                                                                               : Database::Step::Abort;
+                                                                              : Database::Step::Abort;
         },
         &result->error);
     QString ignored;

@@ -7,8 +7,9 @@ namespace rotor::sql {
 // The hot path on PostgreSQL: one statement, one round trip. It is the SQL form of decide()'s Rotate branch:
 // it locks the family (the same lock order as revocation, so the two never deadlock), claims the presented token
 // only if it is live, inserts the successor and touches family and device. A family ends at the earlier of the end
-// stamped at sign-in and its start plus the policy's lifetime now (a shortened lifetime applies at the next refresh). Zero rows back means "not a plain
-// rotation", and the caller falls back to decideAndApply(), which reads the state and lets decide() judge.
+// stamped at sign-in and its start plus the policy's lifetime now (a shortened lifetime applies at the next refresh).
+// Zero rows back means "not a plain rotation", and the caller falls back to decideAndApply(), which reads the state and
+// lets decide() judge.
 inline constexpr char rotatePostgres[] = R"(
 WITH fam AS (
     SELECT f.id, f.user_id, f.device_id, LEAST(f.expires_at, f.created_at + CAST(:lifetime AS bigint)) AS expires_at,

@@ -679,14 +679,14 @@ int cmdAudit(Context &context)
 void printPolicy(const Context &context, const Policy &policy)
 {
     if (context.invocation().json) {
-        const auto seconds = [](qint64 ms) {
-            return ms % 1000 == 0 ? QJsonValue(ms / 1000) : QJsonValue(double(ms) / 1000.0);
-        };
-        output::printJson(QJsonObject {{QStringLiteral("grace_seconds"), seconds(policy.graceMs)},
-                                       {QStringLiteral("idle_seconds"), seconds(policy.refreshIdleTtlMs)},
-                                       {QStringLiteral("lifetime_seconds"), seconds(policy.familyLifetimeMs)},
-                                       {QStringLiteral("access_ttl_seconds"), seconds(policy.accessTtlMs)},
-                                       {QStringLiteral("events_retention_seconds"), seconds(policy.eventsRetentionMs)}});
+        const auto seconds
+            = [](qint64 ms) { return ms % 1000 == 0 ? QJsonValue(ms / 1000) : QJsonValue(double(ms) / 1000.0); };
+        output::printJson(
+            QJsonObject {{QStringLiteral("grace_seconds"), seconds(policy.graceMs)},
+                         {QStringLiteral("idle_seconds"), seconds(policy.refreshIdleTtlMs)},
+                         {QStringLiteral("lifetime_seconds"), seconds(policy.familyLifetimeMs)},
+                         {QStringLiteral("access_ttl_seconds"), seconds(policy.accessTtlMs)},
+                         {QStringLiteral("events_retention_seconds"), seconds(policy.eventsRetentionMs)}});
         return;
     }
     output::printLine(QStringLiteral("grace window:      %1").arg(Policy::formatDuration(policy.graceMs)));
@@ -703,13 +703,14 @@ int cmdPolicy(Context &context)
     if (set && positional.first() != QLatin1String("set"))
         return fail(ExitUsage, QStringLiteral("unknown policy action '%1' (only 'set')").arg(positional.first()));
     const char *durations[] = {"--grace", "--idle", "--lifetime", "--access-ttl", "--events-retention"};
-    const bool anyChange = std::any_of(std::begin(durations), std::end(durations),
-                                       [&](const char *name) { return context.has(name); });
+    const bool anyChange
+        = std::any_of(std::begin(durations), std::end(durations), [&](const char *name) { return context.has(name); });
     if (!set && (anyChange || context.has("--reason")))
         return fail(ExitUsage, QStringLiteral("to change the policy: rotorctl policy set --grace D ..."));
     if (set && !anyChange)
-        return fail(ExitUsage, QStringLiteral("policy set needs at least one of --grace, --idle, --lifetime, "
-                                              "--access-ttl, --events-retention"));
+        return fail(ExitUsage,
+                    QStringLiteral("policy set needs at least one of --grace, --idle, --lifetime, "
+                                   "--access-ttl, --events-retention"));
     if (int code = context.openDatabase(Database::OpenMode::OpenExisting))
         return code;
     Policy policy;
@@ -720,8 +721,7 @@ int cmdPolicy(Context &context)
         qint64 *fields[] = {&policy.graceMs, &policy.refreshIdleTtlMs, &policy.familyLifetimeMs, &policy.accessTtlMs,
                             &policy.eventsRetentionMs};
         for (size_t i = 0; i < std::size(durations); ++i) {
-            if (context.has(durations[i])
-                && !Policy::parseDuration(context.option(durations[i]), fields[i], &error))
+            if (context.has(durations[i]) && !Policy::parseDuration(context.option(durations[i]), fields[i], &error))
                 return fail(ExitUsage, QStringLiteral("%1: %2").arg(QLatin1String(durations[i]), error));
         }
         const QString problem = policy.problem();
@@ -862,7 +862,7 @@ int parseArguments(const QStringList &arguments, Invocation *invocation, QString
     }
     // A negative count: at most that many (optional arguments).
     const bool countOk = spec->positionalCount >= 0 ? invocation->positional.size() == spec->positionalCount
-                                                     : invocation->positional.size() <= -spec->positionalCount;
+                                                    : invocation->positional.size() <= -spec->positionalCount;
     if (!invocation->help && !countOk) {
         *error = spec->positionalCount == 0
             ? QStringLiteral("%1 takes no arguments").arg(invocation->command)

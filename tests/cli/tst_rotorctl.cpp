@@ -72,6 +72,7 @@ private slots:
     void deactivatedUser();
     void logout();
     void storageFailure();
+    void policy();
     void databaseErrors();
     void keyErrors();
     void globalOptionsAnywhere();
@@ -474,6 +475,37 @@ void TestRotorctl::deactivatedUser()
     login(QStringLiteral("erin@example.com"));
 }
 
+void TestRotorctl::policy()
+{
+    initialize();
+    const QJsonObject shown = jsonObject(expect({QStringLiteral("policy"), QStringLiteral("--json")}, Ok));
+    QCOMPARE(shown.value(QStringLiteral("grace_seconds")).toInteger(), 10);
+    QCOMPARE(shown.value(QStringLiteral("idle_seconds")).toInteger(), 30 * 86400);
+    QCOMPARE(shown.value(QStringLiteral("lifetime_seconds")).toInteger(), 90 * 86400);
+    QCOMPARE(shown.value(QStringLiteral("access_ttl_seconds")).toInteger(), 900);
+    const QJsonObject changed = jsonObject(
+        expect({QStringLiteral("policy"), QStringLiteral("set"), QStringLiteral("--grace"), QStringLiteral("2s"),
+                QStringLiteral("--idle"), QStringLiteral("7d"), QStringLiteral("--access-ttl"), QStringLiteral("300"),
+                QStringLiteral("--reason"), QStringLiteral("tighter"), QStringLiteral("--json")},
+               Ok));
+    QCOMPARE(changed.value(QStringLiteral("grace_seconds")).toInteger(), 2);
+    QCOMPARE(changed.value(QStringLiteral("idle_seconds")).toInteger(), 7 * 86400);
+    QCOMPARE(changed.value(QStringLiteral("access_ttl_seconds")).toInteger(), 300);
+    const QJsonArray audit = jsonArray(expect({QStringLiteral("audit"), QStringLiteral("--json")}, Ok));
+    QCOMPARE(audit.last().toObject().value(QStringLiteral("action")).toString(), QStringLiteral("set-policy"));
+    QCOMPARE(audit.last().toObject().value(QStringLiteral("reason")).toString(), QStringLiteral("tighter"));
+    // Refused with a clear message, nothing changed.
+    for (const QStringList &bad : {QStringList {QStringLiteral("--grace"), QStringLiteral("6m")},
+                                   QStringList {QStringLiteral("--idle"), QStringLiteral("100d")},
+                                   QStringList {QStringLiteral("--grace"), QStringLiteral("soon")},
+                                   QStringList {QStringLiteral("--lifetime"), QStringLiteral("-3d")}, QStringList {}})
+        expect(QStringList {QStringLiteral("policy"), QStringLiteral("set")} + bad, Usage);
+    expect({QStringLiteral("policy"), QStringLiteral("--grace"), QStringLiteral("1s")}, Usage);
+    expect({QStringLiteral("policy"), QStringLiteral("reset")}, Usage);
+    expect({QStringLiteral("policy"), QStringLiteral("set"), QStringLiteral("--grace"), QStringLiteral("2s")}, Failed);
+    QCOMPARE(jsonObject(expect({QStringLiteral("policy"), QStringLiteral("--json")}, Ok)), changed);
+}
+
 void TestRotorctl::storageFailure()
 {
     initialize();
@@ -634,8 +666,8 @@ void TestRotorctl::helpForEveryCommand_data()
     QTest::newRow("-h") << QStringList {QStringLiteral("-h")};
     QTest::newRow("help login") << QStringList {QStringLiteral("help"), QStringLiteral("login")};
     const char *commands[] = {"init",          "seed-demo",   "add-user",        "login",         "refresh", "logout",
-                              "revoke-family", "revoke-user", "deactivate-user", "activate-user", "users",   "devices",
-                              "families",      "family",      "events",          "audit"};
+                              "revoke-family", "revoke-user", "deactivate-user", "activate-user", "users",   "policy",
+                              "devices",       "families",    "family",          "events",        "audit"};
     for (const char *command : commands) {
         QTest::addRow("%s --help", command) << QStringList {QLatin1String(command), QStringLiteral("--help")};
         QTest::addRow("--help %s", command) << QStringList {QStringLiteral("--help"), QLatin1String(command)};

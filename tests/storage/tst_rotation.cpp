@@ -304,27 +304,43 @@ private slots:
     {
         QTest::addColumn<QString>("scenario");
         QTest::addColumn<qint64>("offset"); // from the boundary instant
+        QTest::addColumn<qint64>("graceMs");
         QTest::addColumn<Outcome>("expected");
-        QTest::newRow("idle expiry - 1 ms") << QStringLiteral("idle") << qint64(-1) << Outcome::Rotate;
-        QTest::newRow("idle expiry, exactly") << QStringLiteral("idle") << qint64(0) << Outcome::Expired;
-        QTest::newRow("idle expiry + 1 ms") << QStringLiteral("idle") << qint64(1) << Outcome::Expired;
-        QTest::newRow("family lifetime - 1 ms") << QStringLiteral("lifetime") << qint64(-1) << Outcome::Rotate;
-        QTest::newRow("family lifetime, exactly") << QStringLiteral("lifetime") << qint64(0) << Outcome::Expired;
-        QTest::newRow("grace end - 1 ms") << QStringLiteral("grace") << qint64(-1) << Outcome::GraceRetry;
-        QTest::newRow("grace end, exactly") << QStringLiteral("grace") << qint64(0) << Outcome::Replay;
-        QTest::newRow("grace disabled") << QStringLiteral("nograce") << qint64(0) << Outcome::Replay;
+        const qint64 standard = Policy().graceMs;
+        QTest::newRow("idle expiry - 1 ms") << QStringLiteral("idle") << qint64(-1) << standard << Outcome::Rotate;
+        QTest::newRow("idle expiry, exactly") << QStringLiteral("idle") << qint64(0) << standard << Outcome::Expired;
+        QTest::newRow("idle expiry + 1 ms") << QStringLiteral("idle") << qint64(1) << standard << Outcome::Expired;
+        QTest::newRow("family lifetime - 1 ms")
+            << QStringLiteral("lifetime") << qint64(-1) << standard << Outcome::Rotate;
+        QTest::newRow("family lifetime, exactly")
+            << QStringLiteral("lifetime") << qint64(0) << standard << Outcome::Expired;
+        // The grace window at several settings, after the use and (a caller whose clock reads earlier) before it.
+        for (const qint64 grace : {qint64(second), standard, qint64(5 * Policy::minute)}) {
+            const QByteArray name = Policy::formatDuration(grace).toLatin1();
+            QTest::addRow("grace %s: end - 1 ms", name.constData())
+                << QStringLiteral("grace") << qint64(-1) << grace << Outcome::GraceRetry;
+            QTest::addRow("grace %s: end, exactly", name.constData())
+                << QStringLiteral("grace") << qint64(0) << grace << Outcome::Replay;
+            QTest::addRow("grace %s: before the use, start + 1 ms", name.constData())
+                << QStringLiteral("grace-before") << qint64(1) << grace << Outcome::GraceRetry;
+            QTest::addRow("grace %s: before the use, start", name.constData())
+                << QStringLiteral("grace-before") << qint64(0) << grace << Outcome::Replay;
+        }
+        QTest::newRow("grace disabled") << QStringLiteral("grace") << qint64(-second + 1) << qint64(0)
+                                        << Outcome::Replay;
+        QTest::newRow("grace disabled, the same instant")
+            << QStringLiteral("grace-before") << qint64(0) << qint64(0) << Outcome::Replay;
     }
 
     void boundaries()
     {
         QFETCH(QString, scenario);
         QFETCH(qint64, offset);
+        QFETCH(qint64, graceMs);
         QFETCH(Outcome, expected);
-        if (scenario == QLatin1String("nograce")) {
-            Policy policy;
-            policy.graceMs = 0;
-            setPolicy(policy);
-        }
+        Policy policy;
+        policy.graceMs = graceMs;
+        setPolicy(policy);
         LoginResult signedIn;
         CHECKED(login(QStringLiteral("erin"), &signedIn));
         const DeviceInfo device = StorageFixture::device(QStringLiteral("erin"));
@@ -353,7 +369,9 @@ private slots:
             RefreshResult result;
             CHECKED(refresh(token, device, &result));
             QCOMPARE(result.outcome, Outcome::Rotate);
-            boundary = m_fx->clock.nowMs() + m_fx->policy.graceMs;
+            // After the use the window ends at usedAt + grace; before it, it starts at usedAt - grace.
+            boundary = scenario == QLatin1String("grace") ? m_fx->clock.nowMs() + m_fx->policy.graceMs
+                                                          : m_fx->clock.nowMs() - m_fx->policy.graceMs;
         }
         m_fx->clock.setNowMs(boundary + offset);
         RefreshResult result;
