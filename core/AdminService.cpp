@@ -26,11 +26,20 @@ QString tr(const char *text)
 
 // Serializes audit appends of concurrent writers on PostgreSQL (SQLite's IMMEDIATE transaction already does).
 constexpr qint64 auditLockKey = 0x524F544F5241;
+// An erased user's email becomes erased-<id> at this reserved domain (RFC 2606), unique and never deliverable.
+constexpr char erasedDomain[] = "@erased.invalid";
 
 const char lastAuditSql[] = "SELECT id, entry_hash FROM audit_log ORDER BY id DESC LIMIT 1";
 const char insertAuditSql[] = "INSERT INTO audit_log (id, occurred_at, actor, origin, action, target, reason, "
                               "prev_hash, entry_hash) VALUES (:id, :at, :actor, :origin, :action, :target, :reason, "
                               ":prev, :hash)";
+
+// Audit entries name a user by id, never by email: the chain cannot be rewritten, so personal data kept out of it
+// is what an erasure can really remove.
+QString userTarget(qint64 userId)
+{
+    return QStringLiteral("user:%1").arg(userId);
+}
 
 bool validEmail(const QString &email)
 {
@@ -161,10 +170,11 @@ bool AdminService::addUser(const QString &email, const QString &displayName, qin
                     *stepError = tr("a user with the email %1 already exists").arg(normalized);
                 return Database::Step::Abort;
             }
+            const qint64 newId = query->value(0).toLongLong();
             if (userId)
-                *userId = query->value(0).toLongLong();
+                *userId = newId;
             query->finish();
-            return appendAudit(m_db, now, m_actor, QStringLiteral("add-user"), normalized, QString(), stepError)
+            return appendAudit(m_db, now, m_actor, QStringLiteral("add-user"), userTarget(newId), QString(), stepError)
                 ? Database::Step::Commit
                 : Database::Step::Abort;
         },
@@ -275,7 +285,8 @@ bool AdminService::revokeUser(qint64 userId, const QString &reason, int *familie
                                                        nullptr, revoked)
                                .arg(m_actor.name, m_actor.origin, reason.trimmed());
             if (!store::recordEvent(m_db, event, nullptr, stepError)
-                || !appendAudit(m_db, now, m_actor, QStringLiteral("revoke-user"), email, reason.trimmed(), stepError))
+                || !appendAudit(m_db, now, m_actor, QStringLiteral("revoke-user"), userTarget(userId), reason.trimmed(),
+                                stepError))
                 return Database::Step::Abort;
             if (familiesRevoked)
                 *familiesRevoked = revoked;
@@ -321,8 +332,62 @@ bool AdminService::setUserActive(qint64 userId, bool active, const QString &reas
                       .arg(m_actor.name, m_actor.origin, reason.trimmed());
             if (!store::recordEvent(m_db, event, nullptr, stepError)
                 || !appendAudit(m_db, now, m_actor,
-                                active ? QStringLiteral("activate-user") : QStringLiteral("deactivate-user"), email,
-                                reason.trimmed(), stepError))
+                                active ? QStringLiteral("activate-user") : QStringLiteral("deactivate-user"),
+                                userTarget(userId), reason.trimmed(), stepError))
+                return Database::Step::Abort;
+            if (familiesRevoked)
+                *familiesRevoked = revoked;
+            return Database::Step::Commit;
+        },
+        error);
+}
+
+bool AdminService::eraseUser(qint64 userId, const QString &reason, int *familiesRevoked, QString *error)
+{
+    if (reason.trimmed().isEmpty()) {
+        *error = tr("a reason is required to erase a user");
+        return false;
+    }
+    // Personal data out; what detection and the audit need stays: ids, times, generations, hashes.
+    static const char userSql[] = "UPDATE users SET email = :erased, display_name = '', active = :inactive, "
+                                  "token_version = token_version + 1 WHERE id = :user";
+    static const char devicesSql[] = "UPDATE devices SET device_key = 'erased-' || CAST(id AS text), name = '', "
+                                     "user_agent = '', last_ip = '' WHERE user_id = :user";
+    static const char tokensSql[] = "UPDATE refresh_tokens SET ip = '', user_agent = '' WHERE family_id IN "
+                                    "(SELECT id FROM token_families WHERE user_id = :user)";
+    static const char eventsSql[]
+        = "UPDATE security_events SET ip = '', user_agent = '', device_key = '', original_ip = '', "
+          "original_user_agent = '' WHERE user_id = :user OR family_id IN (SELECT id FROM token_families WHERE "
+          "user_id = :user)";
+    return m_db.transact(
+        [&](QString *stepError) {
+            const qint64 now = m_clock.nowMs();
+            QString email;
+            if (!userEmail(userId, &email, stepError))
+                return Database::Step::Abort;
+            if (email.endsWith(QLatin1String(erasedDomain))) {
+                *stepError = tr("user %1 is already erased").arg(userId);
+                return Database::Step::Abort;
+            }
+            int revoked = 0;
+            if (!revokeLiveFamilies(userId, now, revoke_reason::userErased, &revoked, stepError))
+                return Database::Step::Abort;
+            const QString erased = QStringLiteral("erased-%1").arg(userId) + QLatin1String(erasedDomain);
+            if (!m_db.run(userSql, {{":erased", erased}, {":inactive", false}, {":user", userId}}, stepError)
+                || !m_db.run(devicesSql, {{":user", userId}}, stepError)
+                || !m_db.run(tokensSql, {{":user", userId}}, stepError)
+                || !m_db.run(eventsSql, {{":user", userId}}, stepError))
+                return Database::Step::Abort;
+            SecurityEvent event;
+            event.kind = QString::fromLatin1(event_kind::userErased);
+            event.occurredAt = now;
+            event.userId = userId;
+            event.detail = QCoreApplication::translate("rotor::AdminService", "by %1 (%2), %n session(s) revoked: %3",
+                                                       nullptr, revoked)
+                               .arg(m_actor.name, m_actor.origin, reason.trimmed());
+            if (!store::recordEvent(m_db, event, nullptr, stepError)
+                || !appendAudit(m_db, now, m_actor, QStringLiteral("erase-user"), userTarget(userId), reason.trimmed(),
+                                stepError))
                 return Database::Step::Abort;
             if (familiesRevoked)
                 *familiesRevoked = revoked;

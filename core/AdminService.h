@@ -46,6 +46,11 @@ public:
     bool setUserActive(qint64 userId, bool active, const QString &reason, QString *error,
                        int *familiesRevoked = nullptr);
 
+    // An erasure request: the user's personal data (email, name, devices' keys and names, addresses, user agents in
+    // tokens and events) is removed, every session revoked and the user deactivated; ids, times and hashes stay, so
+    // replay detection and the audit chain hold. Audit entries name users by id ("user:<id>"); entries written by
+    // older versions may hold the email, and are covered by the recorded erasure rather than rewritten.
+    bool eraseUser(qint64 userId, const QString &reason, int *familiesRevoked, QString *error);
     // Stores the deployment's policy (validated: Policy::problem()) and audits what changed. Every connection
     // follows within Policy::policyRefreshMs.
     bool setPolicy(const Policy &policy, const QString &reason, QString *error);

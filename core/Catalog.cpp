@@ -284,24 +284,6 @@ bool buildWhere(const ListRequest &request, qint64 now, Built *built, QString *e
     return true;
 }
 
-bool execute(Database &db, QSqlQuery &query, const QString &sql, const QVariantMap &values, QString *error)
-{
-    if (!db.ensureOpen(error))
-        return false;
-    query.setForwardOnly(true);
-    if (!query.prepare(sql))
-        return db.fail(query.lastError(), error);
-    for (auto it = values.cbegin(); it != values.cend(); ++it) {
-        if (sql.contains(it.key()))
-            query.bindValue(it.key(), it.value());
-    }
-    if (!query.exec()) {
-        db.recover(query.lastError());
-        return db.fail(query.lastError(), error);
-    }
-    return true;
-}
-
 } // namespace
 
 Catalog::Catalog(Database &db, const Clock &clock)
@@ -361,7 +343,7 @@ bool Catalog::list(const ListRequest &request, QList<QVariantList> *rows, QStrin
         built.values.insert(QStringLiteral(":offset"), qMax(0, request.offset));
     }
     QSqlQuery query(m_db.handle());
-    if (!execute(m_db, query, sql, built.values, error))
+    if (!m_db.execute(query, sql, built.values, error))
         return false;
     rows->clear();
     const int columnCount = int(table.columns.size());
@@ -403,7 +385,7 @@ bool Catalog::count(const ListRequest &request, qint64 *count, QString *error)
     if (!buildWhere(request, m_clock.nowMs(), &built, error))
         return false;
     QSqlQuery query(m_db.handle());
-    if (!execute(m_db, query, QStringLiteral("SELECT count(*) FROM ") + table.from + built.where, built.values, error))
+    if (!m_db.execute(query, QStringLiteral("SELECT count(*) FROM ") + table.from + built.where, built.values, error))
         return false;
     if (m_db.fetch(&query, error) != Database::Fetch::Row)
         return false;
@@ -414,8 +396,8 @@ bool Catalog::count(const ListRequest &request, qint64 *count, QString *error)
 bool Catalog::findUser(const QString &email, UserRef *user, QString *error)
 {
     QSqlQuery query(m_db.handle());
-    if (!execute(m_db, query, QStringLiteral("SELECT id, email, active FROM users WHERE email = :email"),
-                 {{QStringLiteral(":email"), email.trimmed().toLower()}}, error))
+    if (!m_db.execute(query, QStringLiteral("SELECT id, email, active FROM users WHERE email = :email"),
+                      {{QStringLiteral(":email"), email.trimmed().toLower()}}, error))
         return false;
     const Database::Fetch found = m_db.fetch(&query, error);
     if (found != Database::Fetch::Row) {
@@ -436,8 +418,8 @@ bool Catalog::previewUserRevocation(qint64 userId, RevocationPreview *preview, Q
     const QString sql = QStringLiteral("SELECT d.name, count(*) FROM token_families f JOIN devices d ON d.id = "
                                        "f.device_id WHERE f.user_id = :user AND ")
         + QString::fromLatin1(liveFamilySql) + QStringLiteral(" GROUP BY d.id, d.name ORDER BY d.name");
-    if (!execute(m_db, query, sql, {{QStringLiteral(":user"), userId}, {QStringLiteral(":now"), m_clock.nowMs()}},
-                 error))
+    if (!m_db.execute(query, sql, {{QStringLiteral(":user"), userId}, {QStringLiteral(":now"), m_clock.nowMs()}},
+                      error))
         return false;
     *preview = {};
     Database::Fetch fetched;
@@ -453,7 +435,7 @@ bool Catalog::previewFamilyRevocation(qint64 familyId, RevocationPreview *previe
     QSqlQuery query(m_db.handle());
     const QString sql = QStringLiteral("SELECT d.name, f.revoked_at FROM token_families f JOIN devices d ON d.id = "
                                        "f.device_id WHERE f.id = :family");
-    if (!execute(m_db, query, sql, {{QStringLiteral(":family"), familyId}}, error))
+    if (!m_db.execute(query, sql, {{QStringLiteral(":family"), familyId}}, error))
         return false;
     const Database::Fetch found = m_db.fetch(&query, error);
     if (found != Database::Fetch::Row) {

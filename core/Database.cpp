@@ -472,6 +472,25 @@ Database::Fetch Database::fetch(QSqlQuery *query, QString *error)
     return Fetch::End;
 }
 
+bool Database::execute(QSqlQuery &query, const QString &sql, const QVariantMap &values, QString *error)
+{
+    if (!ensureOpen(error))
+        return false;
+    query.setForwardOnly(true);
+    if (!query.prepare(sql))
+        return fail(query.lastError(), error);
+    for (auto it = values.cbegin(); it != values.cend(); ++it) {
+        if (sql.contains(it.key()))
+            query.bindValue(it.key(), it.value());
+    }
+    if (!query.exec()) {
+        const QSqlError failure = query.lastError();
+        recover(failure);
+        return fail(failure, error);
+    }
+    return true;
+}
+
 bool Database::exec(const QString &sql, QString *error)
 {
     if (!ensureOpen(error))

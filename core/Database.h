@@ -67,6 +67,9 @@ public:
     Fetch fetch(QSqlQuery *query, QString *error);
     // Runs an ad-hoc statement (migrations, session settings, BEGIN/COMMIT).
     bool exec(const QString &sql, QString *error);
+    // Prepares and runs an ad-hoc statement (one built at run time, not cached) on query, binding the values whose
+    // names the text contains. A lost connection is reopened for the next statement.
+    bool execute(QSqlQuery &query, const QString &sql, const QVariantMap &values, QString *error);
     // Records a failure of a statement run outside this class as lastError(), describes it in error; returns false.
     bool fail(const QSqlError &sqlError, QString *error);
     // The last statement failure seen through run(), exec(), fetch() or fail(); cleared by transact().

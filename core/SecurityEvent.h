@@ -22,6 +22,7 @@ inline constexpr char userRevoked[] = "user_revoked"; // an administrator revoke
 inline constexpr char userDeactivated[] = "user_deactivated";
 inline constexpr char userActivated[] = "user_activated";
 inline constexpr char logout[] = "logout"; // the client revoked its own session
+inline constexpr char userErased[] = "user_erased"; // an administrator erased a user's personal data
 } // namespace event_kind
 
 // Why a family was revoked (token_families.revoke_reason).
@@ -31,6 +32,7 @@ inline constexpr char admin[] = "admin";
 inline constexpr char userRevoked[] = "user_revoked";
 inline constexpr char userDeactivated[] = "user_deactivated";
 inline constexpr char logout[] = "logout";
+inline constexpr char userErased[] = "user_erased";
 } // namespace revoke_reason
 
 // The channel PostgreSQL announces changes on. Payload "event:<id>" for a new security event,

@@ -8,6 +8,7 @@
 #include "Keys.h"
 #include "Output.h"
 #include "Paths.h"
+#include "Retention.h"
 #include "RotationService.h"
 #include "RowFormat.h"
 
@@ -109,6 +110,18 @@ const QList<CommandSpec> &commands()
           {"--family", true, "only this session's events"},
           {"--limit", true, "at most this many rows"}},
          "list security events, newest first"},
+        {"purge",
+         "",
+         0,
+         {{"--dry-run", false, "only count what would be removed"}},
+         "remove what can no longer matter under the policy: tokens of sessions past their lifetime or revoked "
+         "longer ago, old events, unused sessions and devices"},
+        {"erase-user",
+         "EMAIL",
+         1,
+         {{"--reason", true, "why (required; written to the audit log)"}},
+         "erase a user's personal data (an erasure request): revokes their sessions, keeps the audit log "
+         "verifiable"},
         {"policy",
          "[set]",
          -1,
@@ -676,6 +689,47 @@ int cmdAudit(Context &context)
     return ExitOk;
 }
 
+int cmdPurge(Context &context)
+{
+    if (int code = context.openDatabase(Database::OpenMode::OpenExisting))
+        return code;
+    RetentionService retention(context.db(), context.clock(), Actor::forConnection(context.db().spec()));
+    PurgeReport report;
+    QString error;
+    if (!retention.purge(context.has("--dry-run"), &report, &error))
+        return fail(ExitDatabase, error);
+    if (context.invocation().json) {
+        output::printJson(QJsonObject {{QStringLiteral("dry_run"), report.dryRun},
+                                       {QStringLiteral("tokens"), report.tokens},
+                                       {QStringLiteral("events"), report.events},
+                                       {QStringLiteral("families"), report.families},
+                                       {QStringLiteral("devices"), report.devices}});
+        return ExitOk;
+    }
+    output::printLine(QStringLiteral("%1 %2 tokens, %3 events, %4 sessions, %5 devices")
+                          .arg(report.dryRun ? QStringLiteral("would remove") : QStringLiteral("removed"))
+                          .arg(report.tokens)
+                          .arg(report.events)
+                          .arg(report.families)
+                          .arg(report.devices));
+    return ExitOk;
+}
+
+int cmdEraseUser(Context &context)
+{
+    if (context.option("--reason").trimmed().isEmpty())
+        return fail(ExitUsage, QStringLiteral("erase-user needs --reason R"));
+    UserRef user;
+    if (int code = withUser(context, &user))
+        return code;
+    int revoked = 0;
+    QString error;
+    const bool ok = context.admin().eraseUser(user.id, context.option("--reason"), &revoked, &error);
+    return writeResult(
+        context, ok, error,
+        QStringLiteral("erased the personal data of user %1; %2 session(s) revoked").arg(user.id).arg(revoked));
+}
+
 void printPolicy(const Context &context, const Policy &policy)
 {
     if (context.invocation().json) {
@@ -914,5 +968,9 @@ int runCommand(const Invocation &invocation)
         return cmdAudit(context);
     if (c == QLatin1String("policy"))
         return cmdPolicy(context);
+    if (c == QLatin1String("purge"))
+        return cmdPurge(context);
+    if (c == QLatin1String("erase-user"))
+        return cmdEraseUser(context);
     return fail(ExitUsage, QStringLiteral("unknown command '%1'").arg(c));
 }

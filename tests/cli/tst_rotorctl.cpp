@@ -73,6 +73,7 @@ private slots:
     void logout();
     void storageFailure();
     void policy();
+    void purgeAndErase();
     void databaseErrors();
     void keyErrors();
     void globalOptionsAnywhere();
@@ -504,6 +505,34 @@ void TestRotorctl::policy()
     expect({QStringLiteral("policy"), QStringLiteral("reset")}, Usage);
     expect({QStringLiteral("policy"), QStringLiteral("set"), QStringLiteral("--grace"), QStringLiteral("2s")}, Failed);
     QCOMPARE(jsonObject(expect({QStringLiteral("policy"), QStringLiteral("--json")}, Ok)), changed);
+}
+
+void TestRotorctl::purgeAndErase()
+{
+    initialize();
+    expect({QStringLiteral("add-user"), QStringLiteral("pia@example.com")}, Ok);
+    const QString token = login(QStringLiteral("pia@example.com")).value(QStringLiteral("refresh_token")).toString();
+    // Nothing is old enough yet: a live session is never purged.
+    const QJsonObject dry
+        = jsonObject(expect({QStringLiteral("purge"), QStringLiteral("--dry-run"), QStringLiteral("--json")}, Ok));
+    QCOMPARE(dry.value(QStringLiteral("dry_run")).toBool(), true);
+    QCOMPARE(dry.value(QStringLiteral("tokens")).toInteger(), 0);
+    const Run purged = expect({QStringLiteral("purge")}, Ok);
+    QVERIFY2(purged.out.contains("removed 0 tokens, 0 events, 0 sessions, 0 devices"), purged.out.constData());
+    expect({QStringLiteral("refresh"), QStringLiteral("--token"), token}, Ok);
+
+    expect({QStringLiteral("erase-user"), QStringLiteral("pia@example.com")}, Usage); // a reason is required
+    const Run erased = expect({QStringLiteral("erase-user"), QStringLiteral("pia@example.com"),
+                               QStringLiteral("--reason"), QStringLiteral("erasure request")},
+                              Ok);
+    QVERIFY2(erased.out.contains("1 session(s) revoked"), erased.out.constData());
+    expect({QStringLiteral("erase-user"), QStringLiteral("pia@example.com"), QStringLiteral("--reason"),
+            QStringLiteral("again")},
+           Failed); // the email is gone
+    const QJsonArray users = jsonArray(expect({QStringLiteral("users"), QStringLiteral("--json")}, Ok));
+    QCOMPARE(users.size(), 1);
+    QVERIFY(users.at(0).toObject().value(QStringLiteral("email")).toString().startsWith(QStringLiteral("erased-")));
+    expect({QStringLiteral("audit"), QStringLiteral("--verify")}, Ok);
 }
 
 void TestRotorctl::storageFailure()
