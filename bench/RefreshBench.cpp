@@ -43,6 +43,8 @@ database, and reports the median over the repetitions:
          (SHA-256 of the presented and successor token, HMAC successor derivation, HS256 JWT)
   naive  ORM style: SELECT token, SELECT family, SELECT user, UPDATE token, INSERT token, each prepared anew,
          no transaction around them
+  flood  rotor, while another connection presents random (unknown) tokens without pause from 4 addresses;
+         "x rotor" is its mean latency over rotor's in the same repetition (the flood's cost to real rotations)
 
 Columns: refreshes/s over a repetition's wall time; mean, median and 99th percentile latency of one refresh;
 "x floor" is mean latency (so inverse throughput) over the floor's in the same repetition, "x floor p50" the same
@@ -56,7 +58,7 @@ Options:
   --rotations N       refreshes per variant per repetition (default 3000)
   --warmup N          refreshes per variant before measuring (default 300)
   --reps R            repetitions; the median is reported (default 7)
-  --variants LIST     comma-separated subset of rotor,floor,naive (default all)
+  --variants LIST     comma-separated subset of rotor,floor,naive,flood (default all)
   --dir DIR           folder for the SQLite file (default: a fresh temporary folder, removed afterwards)
   --json FILE         results as JSON (default bench-results/refresh.json)
   -h, --help          this text
@@ -71,7 +73,8 @@ struct Options
     int rotations = 3000;
     int warmup = 300;
     int reps = 7;
-    QStringList variants {QStringLiteral("rotor"), QStringLiteral("floor"), QStringLiteral("naive")};
+    QStringList variants {QStringLiteral("rotor"), QStringLiteral("floor"), QStringLiteral("naive"),
+                          QStringLiteral("flood")};
     QString dir;
     QString jsonPath = QStringLiteral("bench-results/refresh.json");
 };
@@ -108,11 +111,11 @@ int parseArguments(const QStringList &arguments, Options *options)
             else if (flag == QLatin1String("--variants")) {
                 options->variants = value.split(QLatin1Char(','), Qt::SkipEmptyParts);
                 if (options->variants.isEmpty())
-                    return QStringLiteral("--variants needs at least one of rotor, floor, naive");
+                    return QStringLiteral("--variants needs at least one of rotor, floor, naive, flood");
                 for (const QString &name : std::as_const(options->variants)) {
                     if (name != QLatin1String("rotor") && name != QLatin1String("floor")
-                        && name != QLatin1String("naive"))
-                        return QStringLiteral("unknown variant %1 (rotor, floor, naive)").arg(name);
+                        && name != QLatin1String("naive") && name != QLatin1String("flood"))
+                        return QStringLiteral("unknown variant %1 (rotor, floor, naive, flood)").arg(name);
                 }
             }
             return {};
@@ -138,16 +141,20 @@ bool runRotations(VariantRun &run, int count, Summary *summary, QString *error)
 {
     std::vector<double> latencies;
     latencies.reserve(size_t(count));
+    run.variant->beginRun();
     const auto begin = SteadyClock::now();
     for (int i = 0; i < count; ++i) {
         QByteArray &token = run.tokens[run.next];
         run.next = (run.next + 1) % run.tokens.size();
         const auto t0 = SteadyClock::now();
-        if (!run.variant->rotate(&token, error))
+        if (!run.variant->rotate(&token, error)) {
+            run.variant->endRun();
             return false;
+        }
         latencies.push_back(microsecondsBetween(t0, SteadyClock::now()));
     }
     const double wall = microsecondsBetween(begin, SteadyClock::now()) / 1e6;
+    run.variant->endRun();
     if (summary)
         *summary = summarize(std::move(latencies), wall);
     return true;
@@ -279,6 +286,8 @@ bool runBackend(const QString &backend, const rotor::ConnectionSpec &spec, const
             run.variant = backend == QLatin1String("sqlite")
                 ? makeSqliteFloor(floorTarget, floorKeys, policy, client)
                 : makePostgresFloor(floorTarget, floorKeys, policy, client);
+        else if (name == QLatin1String("flood"))
+            run.variant = makeFlooded(spec, keys, policy, client);
         else
             run.variant = makeNaive(spec, keys, policy, client);
         runs.push_back(std::move(run));
@@ -311,13 +320,16 @@ bool runBackend(const QString &backend, const rotor::ConnectionSpec &spec, const
     }
 
     const VariantRun *floorRun = nullptr;
+    const VariantRun *rotorRun = nullptr;
     for (const VariantRun &run : runs) {
         if (run.variant->name() == QLatin1String("floor"))
             floorRun = &run;
+        if (run.variant->name() == QLatin1String("rotor"))
+            rotorRun = &run;
     }
     QJsonArray variants;
     for (const VariantRun &run : runs) {
-        std::vector<double> perSecond, mean, p50, p99, ratios, p50Ratios;
+        std::vector<double> perSecond, mean, p50, p99, ratios, p50Ratios, throughputToRotor;
         QJsonArray reps;
         for (size_t r = 0; r < run.reps.size(); ++r) {
             const Summary &s = run.reps[r];
@@ -330,6 +342,8 @@ bool runBackend(const QString &backend, const rotor::ConnectionSpec &spec, const
                 ratios.push_back(s.meanUs / floorRun->reps[r].meanUs);
                 p50Ratios.push_back(s.p50Us / floorRun->reps[r].p50Us);
             }
+            if (rotorRun)
+                throughputToRotor.push_back(s.perSecond / rotorRun->reps[r].perSecond);
             reps.append(QJsonObject {{QStringLiteral("refreshes_per_s"), s.perSecond},
                                      {QStringLiteral("mean_us"), s.meanUs},
                                      {QStringLiteral("p50_us"), s.p50Us},
@@ -347,11 +361,35 @@ bool runBackend(const QString &backend, const rotor::ConnectionSpec &spec, const
             entry.insert(QStringLiteral("ratio_to_floor"), median(ratios));
             entry.insert(QStringLiteral("ratio_to_floor_p50"), median(p50Ratios));
         }
+        if (rotorRun && run.variant->name() == QLatin1String("flood")) {
+            // Rotations per second under the flood over those without it, paired within each repetition.
+            entry.insert(QStringLiteral("throughput_to_rotor"), median(throughputToRotor));
+            std::printf("%s: under the flood, rotations run at %.2fx of rotor's rate (median of %zu repetitions)\n",
+                        qPrintable(backend), median(throughputToRotor), throughputToRotor.size());
+        }
+        const QJsonObject extra = run.variant->extra();
+        for (auto it = extra.begin(); it != extra.end(); ++it)
+            entry.insert(it.key(), it.value());
         variants.append(entry);
         table->addRow({backend, run.variant->name(), grouped(median(perSecond)), fixed(median(mean), 1),
                        fixed(median(p50), 1), fixed(median(p99), 1),
                        floorRun ? fixed(median(ratios), 2) : QStringLiteral("-"),
                        floorRun ? fixed(median(p50Ratios), 2) : QStringLiteral("-")});
+    }
+    // What the flood left in the events table: one row per address and minute, counting every presentation.
+    {
+        rotor::Database db(spec);
+        if (db.open(rotor::Database::OpenMode::OpenExisting, error)) {
+            QSqlQuery query(db.handle());
+            if (query.exec(QStringLiteral("SELECT count(*), coalesce(sum(repeat_count), 0) FROM security_events "
+                                          "WHERE kind = 'token_unknown' AND ip LIKE '198.18.0.%'"))
+                && query.next()) {
+                setup.insert(QStringLiteral("flood_event_rows"), query.value(0).toLongLong());
+                setup.insert(QStringLiteral("flood_presentations_recorded"), query.value(1).toLongLong());
+                std::printf("%s: the flood's unknown tokens: %lld recorded in %lld event rows\n", qPrintable(backend),
+                            query.value(1).toLongLong(), query.value(0).toLongLong());
+            }
+        }
     }
     QJsonObject result {{QStringLiteral("backend"), backend},
                         {QStringLiteral("setup"), setup},

@@ -16,12 +16,14 @@
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
+#include <atomic>
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace bench {
@@ -46,12 +48,12 @@ std::int64_t wallClockMs()
 // ---------------------------------------------------------------------------------------------------------------
 // rotor: the library itself.
 
-class RotorVariant final : public Variant
+class RotorVariant : public Variant
 {
 public:
     RotorVariant(const rotor::ConnectionSpec &spec, const rotor::Keys &keys, const rotor::Policy &policy,
-                 const Client &client)
-        : Variant(QStringLiteral("rotor"))
+                 const Client &client, const QString &name = QStringLiteral("rotor"))
+        : Variant(name)
         , m_db(spec)
         , m_service(m_db, keys, m_clock, policy)
     {
@@ -89,6 +91,87 @@ private:
 };
 
 // ---------------------------------------------------------------------------------------------------------------
+// Rotor's rotations while another connection, on a thread of its own, presents random well-formed tokens without
+// pause from four addresses: an unknown-token flood. What the flood costs the real rotations is the difference to the
+// plain rotor variant; the events table must grow by one row per address and minute, not by the flood.
+class FloodedRotor final : public RotorVariant
+{
+public:
+    FloodedRotor(const rotor::ConnectionSpec &spec, const rotor::Keys &keys, const rotor::Policy &policy,
+                 const Client &client)
+        : RotorVariant(spec, keys, policy, client, QStringLiteral("flood"))
+        , m_spec(spec)
+        , m_keys(keys)
+        , m_policy(policy)
+    { }
+
+    ~FloodedRotor() override
+    {
+        m_stop = true;
+        if (m_thread.joinable())
+            m_thread.join();
+    }
+
+    bool start(QString *error) override
+    {
+        if (!RotorVariant::start(error))
+            return false;
+        m_thread = std::thread([this] { flood(); });
+        return true;
+    }
+
+    void beginRun() override { m_active = true; }
+    void endRun() override { m_active = false; }
+
+    QString method() const override
+    {
+        return RotorVariant::method() + QStringLiteral(", beside a flood of unknown tokens on another connection");
+    }
+
+    QJsonObject extra() const override
+    {
+        return {{QStringLiteral("unknown_presented"), qint64(m_presented.load())},
+                {QStringLiteral("unknown_failed"), qint64(m_failed.load())}};
+    }
+
+private:
+    void flood()
+    {
+        rotor::Database db(m_spec);
+        QString error;
+        if (!db.open(rotor::Database::OpenMode::OpenExisting, &error)) {
+            std::fprintf(stderr, "flood: %s\n", qPrintable(error));
+            return;
+        }
+        rotor::SystemClock clock;
+        rotor::RotationService service(db, m_keys, clock, m_policy);
+        const QString addresses[] = {QStringLiteral("198.18.0.1"), QStringLiteral("198.18.0.2"),
+                                     QStringLiteral("198.18.0.3"), QStringLiteral("198.18.0.4")};
+        for (quint64 n = 0; !m_stop; ++n) {
+            if (!m_active) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                continue;
+            }
+            const rotor::RefreshResult result
+                = service.refresh(rotor::refresh_token::generate(),
+                                  {QStringLiteral("flood"), QString(), addresses[n % 4], QStringLiteral("Flood/1")});
+            if (result.storageFailed || result.outcome != rotor::Outcome::Unknown)
+                ++m_failed;
+            else
+                ++m_presented;
+        }
+    }
+
+    rotor::ConnectionSpec m_spec;
+    rotor::Keys m_keys;
+    rotor::Policy m_policy;
+    std::thread m_thread;
+    std::atomic<bool> m_stop {false};
+    std::atomic<bool> m_active {false};
+    std::atomic<quint64> m_presented {0};
+    std::atomic<quint64> m_failed {0};
+};
+
 // floor on SQLite: sqlite3_prepare_v2 once, bind/step/reset per refresh, in one BEGIN IMMEDIATE transaction.
 
 class SqliteStatement
@@ -575,6 +658,12 @@ std::unique_ptr<Variant> makeRotor(const rotor::ConnectionSpec &spec, const roto
                                    const rotor::Policy &policy, const Client &client)
 {
     return std::make_unique<RotorVariant>(spec, keys, policy, client);
+}
+
+std::unique_ptr<Variant> makeFlooded(const rotor::ConnectionSpec &spec, const rotor::Keys &keys,
+                                     const rotor::Policy &policy, const Client &client)
+{
+    return std::make_unique<FloodedRotor>(spec, keys, policy, client);
 }
 
 std::unique_ptr<Variant> makeSqliteFloor(const QString &path, const floor::Keys &keys, const rotor::Policy &policy,

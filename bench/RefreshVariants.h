@@ -7,6 +7,7 @@
 #include "Policy.h"
 
 #include <QByteArray>
+#include <QJsonObject>
 #include <QString>
 
 #include <memory>
@@ -14,7 +15,8 @@
 // The ways of doing one refresh that refresh_bench compares, all on one prepared database:
 //   rotor  RotationService::refresh on a warm connection;
 //   floor  the same SQL through the database's C API (sqlite3 / libpq), prepared once, with the same crypto;
-//   naive  the ORM-style code Rotor replaces: one query per repository call, each prepared anew, no transaction.
+//   naive  the ORM-style code Rotor replaces: one query per repository call, each prepared anew, no transaction;
+//   flood  rotor again, while a second connection presents random (unknown) tokens as fast as it can.
 namespace bench {
 
 // What the benchmark's clients say about themselves on every refresh.
@@ -41,6 +43,11 @@ public:
     virtual bool rotate(QByteArray *token, QString *error) = 0;
     // How one refresh reaches the database, in a few words, for the report.
     virtual QString method() const = 0;
+    // Around each measured run of rotations (load that must only run while this variant is measured).
+    virtual void beginRun() { }
+    virtual void endRun() { }
+    // Facts for the report beyond the timings (JSON object members).
+    virtual QJsonObject extra() const { return {}; }
 
 private:
     QString m_name;
@@ -52,6 +59,8 @@ std::unique_ptr<Variant> makeSqliteFloor(const QString &path, const floor::Keys 
                                          const Client &client);
 std::unique_ptr<Variant> makePostgresFloor(const QString &uri, const floor::Keys &keys, const rotor::Policy &policy,
                                            const Client &client);
+std::unique_ptr<Variant> makeFlooded(const rotor::ConnectionSpec &spec, const rotor::Keys &keys,
+                                     const rotor::Policy &policy, const Client &client);
 std::unique_ptr<Variant> makeNaive(const rotor::ConnectionSpec &spec, const rotor::Keys &keys,
                                    const rotor::Policy &policy, const Client &client);
 

@@ -60,7 +60,8 @@ enum Event {
     EventOriginalIp,
     EventOriginalUserAgent,
     EventDetail,
-    EventUserId
+    EventUserId,
+    EventRepeatCount // presentations an aggregated event stands for (unknown tokens); 1 for the others
 };
 enum Audit { AuditId, AuditTime, AuditActor, AuditOrigin, AuditAction, AuditTarget, AuditReason, AuditHash };
 enum Token {

@@ -532,6 +532,8 @@ bool Database::policy(Policy *policy, QString *error)
     static const char sql[]
         = "SELECT grace_ms, idle_ms, lifetime_ms, access_ttl_ms, events_retention_ms FROM policy WHERE id = 1";
     QSqlQuery *query = run(sql, {}, error);
+    if (!query && recover(m_lastError) == ErrorKind::ConnectionLost)
+        query = run(sql, {}, error); // the first statement after an outage found the connection gone
     if (!query)
         return false;
     const Fetch fetched = fetch(query, error);

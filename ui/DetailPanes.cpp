@@ -389,6 +389,10 @@ void EventDetailPane::showRow(const QVariantList &row)
          {tr("Original IP"), text(column::EventOriginalIp)},
          {tr("Original user agent"), text(column::EventOriginalUserAgent)},
          {tr("Detail"), text(column::EventDetail)},
+         {tr("Presentations"),
+          row.value(column::EventRepeatCount).toLongLong() > 1
+              ? tr("%n in this minute from this address", nullptr, row.value(column::EventRepeatCount).toInt())
+              : QString()},
          {tr("Event ID"), text(column::EventId)}}));
 }
 

@@ -145,6 +145,8 @@ QString Presentation::columnTitle(Table table, int column)
             return tr("Detail");
         case column::EventUserId:
             return tr("User ID");
+        case column::EventRepeatCount:
+            return tr("Count");
         }
         break;
     case Table::Audit:
