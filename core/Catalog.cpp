@@ -23,10 +23,30 @@ constexpr char familyStateSql[] = "CASE WHEN f.revoked_at IS NOT NULL THEN 'revo
                                   "ELSE 'active' END";
 constexpr char liveFamilySql[] = "f.revoked_at IS NULL AND f.expires_at > :now AND f.idle_expires_at > :now";
 
+// A column, declared once: what the lists and exports know of it, and the SQL expression that reads it.
+struct ColumnSpec
+{
+    ColumnInfo info;
+    QString expression;
+};
+
 struct TableSpec
 {
-    QList<ColumnInfo> columns;
-    QStringList expressions; // one SQL expression per column
+    TableSpec(std::initializer_list<ColumnSpec> columnSpecs, QString from_, QStringList textColumns_, QString idColumn_,
+              QString timeColumn_)
+        : from(std::move(from_))
+        , textColumns(std::move(textColumns_))
+        , idColumn(std::move(idColumn_))
+        , timeColumn(std::move(timeColumn_))
+    {
+        for (const ColumnSpec &column : columnSpecs) {
+            columns.append(column.info);
+            expressions.append(column.expression);
+        }
+    }
+
+    QList<ColumnInfo> columns; // derived from the one declaration, in order
+    QStringList expressions;
     QString from;
     QStringList textColumns;
     QString idColumn;
@@ -37,125 +57,102 @@ const TableSpec &spec(Table table)
 {
     static const QString live = QString::fromLatin1(liveFamilySql);
     static const QString state = QString::fromLatin1(familyStateSql);
-    static const TableSpec users {{{"id", Type::Integer, false},
-                                   {"email", Type::Text, false},
-                                   {"display_name", Type::Text, false},
-                                   {"active", Type::Bool, false},
-                                   {"token_version", Type::Integer, false},
-                                   {"created_at", Type::Time, false},
-                                   {"devices", Type::Integer, false},
-                                   {"live_sessions", Type::Integer, false}},
-                                  {QStringLiteral("u.id"), QStringLiteral("u.email"), QStringLiteral("u.display_name"),
-                                   QStringLiteral("u.active"), QStringLiteral("u.token_version"),
-                                   QStringLiteral("u.created_at"),
-                                   QStringLiteral("(SELECT count(*) FROM devices d WHERE d.user_id = u.id)"),
-                                   QStringLiteral("(SELECT count(*) FROM token_families f WHERE f.user_id = u.id AND ")
-                                       + live + QLatin1Char(')')},
-                                  QStringLiteral("users u"),
-                                  {QStringLiteral("u.email"), QStringLiteral("u.display_name")},
-                                  QStringLiteral("u.id"),
-                                  QStringLiteral("u.created_at")};
+    static const TableSpec users {
+        {{{"id", Type::Integer, false}, QStringLiteral("u.id")},
+         {{"email", Type::Text, false}, QStringLiteral("u.email")},
+         {{"display_name", Type::Text, false}, QStringLiteral("u.display_name")},
+         {{"active", Type::Bool, false}, QStringLiteral("u.active")},
+         {{"token_version", Type::Integer, false}, QStringLiteral("u.token_version")},
+         {{"created_at", Type::Time, false}, QStringLiteral("u.created_at")},
+         {{"devices", Type::Integer, false}, QStringLiteral("(SELECT count(*) FROM devices d WHERE d.user_id = u.id)")},
+         {{"live_sessions", Type::Integer, false},
+          QStringLiteral("(SELECT count(*) FROM token_families f WHERE f.user_id = u.id AND ") + live
+              + QLatin1Char(')')}},
+        QStringLiteral("users u"),
+        {QStringLiteral("u.email"), QStringLiteral("u.display_name")},
+        QStringLiteral("u.id"),
+        QStringLiteral("u.created_at")};
     static const TableSpec devices {
-        {{"id", Type::Integer, false},
-         {"user", Type::Text, false},
-         {"name", Type::Text, false},
-         {"device_key", Type::Text, false},
-         {"user_agent", Type::Text, false},
-         {"first_seen_at", Type::Time, false},
-         {"last_seen_at", Type::Time, false},
-         {"last_ip", Type::Text, false},
-         {"live_sessions", Type::Integer, false},
-         {"user_id", Type::Integer, true}},
-        {QStringLiteral("d.id"), QStringLiteral("u.email"), QStringLiteral("d.name"), QStringLiteral("d.device_key"),
-         QStringLiteral("d.user_agent"), QStringLiteral("d.first_seen_at"), QStringLiteral("d.last_seen_at"),
-         QStringLiteral("d.last_ip"),
-         QStringLiteral("(SELECT count(*) FROM token_families f WHERE f.device_id = d.id AND ") + live
-             + QLatin1Char(')'),
-         QStringLiteral("d.user_id")},
+        {{{"id", Type::Integer, false}, QStringLiteral("d.id")},
+         {{"user", Type::Text, false}, QStringLiteral("u.email")},
+         {{"name", Type::Text, false}, QStringLiteral("d.name")},
+         {{"device_key", Type::Text, false}, QStringLiteral("d.device_key")},
+         {{"user_agent", Type::Text, false}, QStringLiteral("d.user_agent")},
+         {{"first_seen_at", Type::Time, false}, QStringLiteral("d.first_seen_at")},
+         {{"last_seen_at", Type::Time, false}, QStringLiteral("d.last_seen_at")},
+         {{"last_ip", Type::Text, false}, QStringLiteral("d.last_ip")},
+         {{"live_sessions", Type::Integer, false},
+          QStringLiteral("(SELECT count(*) FROM token_families f WHERE f.device_id = d.id AND ") + live
+              + QLatin1Char(')')},
+         {{"user_id", Type::Integer, true}, QStringLiteral("d.user_id")}},
         QStringLiteral("devices d JOIN users u ON u.id = d.user_id"),
         {QStringLiteral("u.email"), QStringLiteral("d.name"), QStringLiteral("d.device_key"),
          QStringLiteral("d.user_agent"), QStringLiteral("d.last_ip")},
         QStringLiteral("d.id"),
         QStringLiteral("d.last_seen_at")};
     static const TableSpec families {
-        {{"id", Type::Integer, false},
-         {"user", Type::Text, false},
-         {"device", Type::Text, false},
-         {"state", Type::Text, false},
-         {"generation", Type::Integer, false},
-         {"created_at", Type::Time, false},
-         {"last_used_at", Type::Time, false},
-         {"expires_at", Type::Time, false},
-         {"revoked_at", Type::Time, false},
-         {"revoke_reason", Type::Text, false},
-         {"revoked_by", Type::Text, false},
-         {"last_ip", Type::Text, false},
-         {"user_id", Type::Integer, true},
-         {"device_id", Type::Integer, true}},
-        {QStringLiteral("f.id"), QStringLiteral("u.email"), QStringLiteral("d.name"), state,
-         QStringLiteral("f.current_generation"), QStringLiteral("f.created_at"), QStringLiteral("f.last_used_at"),
-         QStringLiteral("CASE WHEN f.idle_expires_at < f.expires_at THEN f.idle_expires_at ELSE f.expires_at END"),
-         QStringLiteral("f.revoked_at"), QStringLiteral("f.revoke_reason"), QStringLiteral("f.revoked_by"),
-         QStringLiteral("d.last_ip"), QStringLiteral("f.user_id"), QStringLiteral("f.device_id")},
+        {{{"id", Type::Integer, false}, QStringLiteral("f.id")},
+         {{"user", Type::Text, false}, QStringLiteral("u.email")},
+         {{"device", Type::Text, false}, QStringLiteral("d.name")},
+         {{"state", Type::Text, false}, state},
+         {{"generation", Type::Integer, false}, QStringLiteral("f.current_generation")},
+         {{"created_at", Type::Time, false}, QStringLiteral("f.created_at")},
+         {{"last_used_at", Type::Time, false}, QStringLiteral("f.last_used_at")},
+         {{"expires_at", Type::Time, false},
+          QStringLiteral("CASE WHEN f.idle_expires_at < f.expires_at THEN f.idle_expires_at ELSE f.expires_at END")},
+         {{"revoked_at", Type::Time, false}, QStringLiteral("f.revoked_at")},
+         {{"revoke_reason", Type::Text, false}, QStringLiteral("f.revoke_reason")},
+         {{"revoked_by", Type::Text, false}, QStringLiteral("f.revoked_by")},
+         {{"last_ip", Type::Text, false}, QStringLiteral("d.last_ip")},
+         {{"user_id", Type::Integer, true}, QStringLiteral("f.user_id")},
+         {{"device_id", Type::Integer, true}, QStringLiteral("f.device_id")}},
         QStringLiteral("token_families f JOIN users u ON u.id = f.user_id JOIN devices d ON d.id = f.device_id"),
         {QStringLiteral("u.email"), QStringLiteral("d.name"), QStringLiteral("d.last_ip"),
          QStringLiteral("f.revoke_reason")},
         QStringLiteral("f.id"),
         QStringLiteral("f.created_at")};
     static const TableSpec events {
-        {{"id", Type::Integer, false},
-         {"occurred_at", Type::Time, false},
-         {"kind", Type::Text, false},
-         {"user", Type::Text, false},
-         {"family_id", Type::Integer, false},
-         {"presented_generation", Type::Integer, false},
-         {"current_generation", Type::Integer, false},
-         {"ip", Type::Text, false},
-         {"user_agent", Type::Text, false},
-         {"device_key", Type::Text, false},
-         {"original_ip", Type::Text, false},
-         {"original_user_agent", Type::Text, false},
-         {"detail", Type::Text, false},
-         {"user_id", Type::Integer, true},
-         {"repeat_count", Type::Integer, false}},
-        {QStringLiteral("e.id"), QStringLiteral("e.occurred_at"), QStringLiteral("e.kind"), QStringLiteral("u.email"),
-         QStringLiteral("e.family_id"), QStringLiteral("e.presented_generation"),
-         QStringLiteral("e.current_generation"), QStringLiteral("e.ip"), QStringLiteral("e.user_agent"),
-         QStringLiteral("e.device_key"), QStringLiteral("e.original_ip"), QStringLiteral("e.original_user_agent"),
-         QStringLiteral("e.detail"), QStringLiteral("e.user_id"), QStringLiteral("e.repeat_count")},
+        {{{"id", Type::Integer, false}, QStringLiteral("e.id")},
+         {{"occurred_at", Type::Time, false}, QStringLiteral("e.occurred_at")},
+         {{"kind", Type::Text, false}, QStringLiteral("e.kind")},
+         {{"user", Type::Text, false}, QStringLiteral("u.email")},
+         {{"family_id", Type::Integer, false}, QStringLiteral("e.family_id")},
+         {{"presented_generation", Type::Integer, false}, QStringLiteral("e.presented_generation")},
+         {{"current_generation", Type::Integer, false}, QStringLiteral("e.current_generation")},
+         {{"ip", Type::Text, false}, QStringLiteral("e.ip")},
+         {{"user_agent", Type::Text, false}, QStringLiteral("e.user_agent")},
+         {{"device_key", Type::Text, false}, QStringLiteral("e.device_key")},
+         {{"original_ip", Type::Text, false}, QStringLiteral("e.original_ip")},
+         {{"original_user_agent", Type::Text, false}, QStringLiteral("e.original_user_agent")},
+         {{"detail", Type::Text, false}, QStringLiteral("e.detail")},
+         {{"user_id", Type::Integer, true}, QStringLiteral("e.user_id")},
+         {{"repeat_count", Type::Integer, false}, QStringLiteral("e.repeat_count")}},
         QStringLiteral("security_events e LEFT JOIN users u ON u.id = e.user_id"),
         {QStringLiteral("e.kind"), QStringLiteral("u.email"), QStringLiteral("e.ip"), QStringLiteral("e.user_agent"),
          QStringLiteral("e.device_key"), QStringLiteral("e.detail")},
         QStringLiteral("e.id"),
         QStringLiteral("e.occurred_at")};
-    static const TableSpec audit {{{"id", Type::Integer, false},
-                                   {"occurred_at", Type::Time, false},
-                                   {"actor", Type::Text, false},
-                                   {"origin", Type::Text, false},
-                                   {"action", Type::Text, false},
-                                   {"target", Type::Text, false},
-                                   {"reason", Type::Text, false},
-                                   {"entry_hash", Type::Hash, false}},
-                                  {QStringLiteral("a.id"), QStringLiteral("a.occurred_at"), QStringLiteral("a.actor"),
-                                   QStringLiteral("a.origin"), QStringLiteral("a.action"), QStringLiteral("a.target"),
-                                   QStringLiteral("a.reason"), QStringLiteral("a.entry_hash")},
+    static const TableSpec audit {{{{"id", Type::Integer, false}, QStringLiteral("a.id")},
+                                   {{"occurred_at", Type::Time, false}, QStringLiteral("a.occurred_at")},
+                                   {{"actor", Type::Text, false}, QStringLiteral("a.actor")},
+                                   {{"origin", Type::Text, false}, QStringLiteral("a.origin")},
+                                   {{"action", Type::Text, false}, QStringLiteral("a.action")},
+                                   {{"target", Type::Text, false}, QStringLiteral("a.target")},
+                                   {{"reason", Type::Text, false}, QStringLiteral("a.reason")},
+                                   {{"entry_hash", Type::Hash, false}, QStringLiteral("a.entry_hash")}},
                                   QStringLiteral("audit_log a"),
                                   {QStringLiteral("a.actor"), QStringLiteral("a.origin"), QStringLiteral("a.action"),
                                    QStringLiteral("a.target"), QStringLiteral("a.reason")},
                                   QStringLiteral("a.id"),
                                   QStringLiteral("a.occurred_at")};
-    static const TableSpec tokens {{{"generation", Type::Integer, false},
-                                    {"issued_at", Type::Time, false},
-                                    {"expires_at", Type::Time, false},
-                                    {"used_at", Type::Time, false},
-                                    {"revoked_at", Type::Time, false},
-                                    {"ip", Type::Text, false},
-                                    {"user_agent", Type::Text, false},
-                                    {"id", Type::Integer, true}},
-                                   {QStringLiteral("t.generation"), QStringLiteral("t.issued_at"),
-                                    QStringLiteral("t.expires_at"), QStringLiteral("t.used_at"),
-                                    QStringLiteral("t.revoked_at"), QStringLiteral("t.ip"),
-                                    QStringLiteral("t.user_agent"), QStringLiteral("t.id")},
+    static const TableSpec tokens {{{{"generation", Type::Integer, false}, QStringLiteral("t.generation")},
+                                    {{"issued_at", Type::Time, false}, QStringLiteral("t.issued_at")},
+                                    {{"expires_at", Type::Time, false}, QStringLiteral("t.expires_at")},
+                                    {{"used_at", Type::Time, false}, QStringLiteral("t.used_at")},
+                                    {{"revoked_at", Type::Time, false}, QStringLiteral("t.revoked_at")},
+                                    {{"ip", Type::Text, false}, QStringLiteral("t.ip")},
+                                    {{"user_agent", Type::Text, false}, QStringLiteral("t.user_agent")},
+                                    {{"id", Type::Integer, true}, QStringLiteral("t.id")}},
                                    QStringLiteral("refresh_tokens t"),
                                    {QStringLiteral("t.ip"), QStringLiteral("t.user_agent")},
                                    QStringLiteral("t.id"),
