@@ -124,7 +124,7 @@ void DetailPane::followLink(const QString &link)
         const QString query = url.query(QUrl::FullyDecoded);
         emit openUser(id, query.section(QLatin1Char('='), 1));
     } else if (url.scheme() == sessionScheme()) {
-        emit openSession(id);
+        emit openFamily(id);
     }
 }
 
@@ -170,7 +170,7 @@ QTableView *DetailPane::addRelatedTable(const QString &title, PagedTableModel *m
         if (row.isEmpty())
             return;
         if (model->table() == Table::Families)
-            emit openSession(row.value(column::FamilyId).toLongLong());
+            emit openFamily(row.value(column::FamilyId).toLongLong());
         else if (model->table() == Table::Devices)
             emit openDevice(row.value(column::DeviceId).toLongLong(), row.value(column::DeviceName).toString());
     });

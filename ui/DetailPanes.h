@@ -30,7 +30,7 @@ public:
 
 signals:
     void openUser(qint64 userId, const QString &email);
-    void openSession(qint64 familyId);
+    void openFamily(qint64 familyId);
     void openDevice(qint64 deviceId, const QString &name);
 
 protected:

@@ -1,6 +1,6 @@
 #include "MainWindow.h"
 
-#include "ActionDialogs.h"
+#include "AdminActions.h"
 #include "AdminService.h"
 #include "ChangeFeed.h"
 #include "Clock.h"
@@ -10,8 +10,10 @@
 #include "DetailPanes.h"
 #include "Exporter.h"
 #include "PagedTableModel.h"
+#include "PolicyPage.h"
 #include "Presentation.h"
 #include "SecurityEvent.h"
+#include "TablePage.h"
 #include "TableView.h"
 
 #include <QAction>
@@ -46,37 +48,8 @@ namespace rotor {
 
 namespace {
 
-constexpr Table viewTables[MainWindow::viewCount]
-    = {Table::Users, Table::Devices, Table::Families, Table::Events, Table::Audit};
 constexpr int badgeRole = Qt::UserRole + 1;
-
-int indexOf(Table table)
-{
-    for (int i = 0; i < MainWindow::viewCount; ++i) {
-        if (viewTables[i] == table)
-            return i;
-    }
-    return 0;
-}
-
-const char *iconFor(Table table)
-{
-    switch (table) {
-    case Table::Users:
-        return "users";
-    case Table::Devices:
-        return "devices";
-    case Table::Families:
-        return "sessions";
-    case Table::Events:
-        return "events";
-    case Table::Audit:
-        return "audit";
-    case Table::Tokens:
-        break;
-    }
-    return "rotor";
-}
+const QString eventsPageId = QStringLiteral("events");
 
 // The navigation entries, with a red count pill for security events not yet looked at.
 class NavigationDelegate : public QStyledItemDelegate
@@ -123,22 +96,12 @@ public:
 struct MainWindow::Connection
 {
     explicit Connection(const ConnectionSpec &spec)
-        : actionWorker(std::make_unique<DatabaseWorker>(spec))
+        : openWorker(std::make_unique<DatabaseWorker>(spec))
     { }
-    ~Connection()
-    {
-        // Views (and their models) go first, then the threads they posted to; queued answers find no receiver.
-        qDeleteAll(views);
-        views.clear();
-        delete feed;
-    }
+    ~Connection() { delete feed; }
 
-    std::unique_ptr<DatabaseWorker> actionWorker; // writes, previews, audit verification
+    std::unique_ptr<DatabaseWorker> openWorker; // opens (and migrates) first; then light reads of the window's own
     std::unique_ptr<DatabaseWorker> detailWorker;
-    std::vector<std::unique_ptr<DatabaseWorker>> viewWorkers;
-    QList<TableView *> views;
-    // Views that missed a change made elsewhere while hidden; each reloads when it is shown again.
-    QSet<TableView *> staleViews;
     ChangeFeed *feed = nullptr;
     bool opened = false;
 };
@@ -149,10 +112,24 @@ MainWindow::MainWindow(QWidget *parent)
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(tr("Rotor Console"));
     setWindowIcon(icons::named("rotor"));
+    m_adminActions = new AdminActions(this, [this]() { return currentTarget(); });
+    connect(m_adminActions, &AdminActions::busyChanged, this, &MainWindow::updateActions);
+    connect(m_adminActions, &AdminActions::statusMessage, statusBar(), &QStatusBar::showMessage);
+    connect(m_adminActions, &AdminActions::finished, this, [this](bool ok, const QString &message) {
+        if (ok)
+            refreshAll();
+        updateActions();
+        emit actionFinished(ok, message);
+    });
     buildActions();
     buildMenus();
     buildCentral();
     buildStatusBar();
+    for (TablePage *page : createListPages(this)) {
+        page->setLinkActions(m_openUserAction, m_openFamilyAction);
+        addPage(page);
+    }
+    addPage(new PolicyPage(this));
     QSettings settings;
     if (!restoreGeometry(settings.value(settings::windowGeometryKey()).toByteArray())) {
         // First start: room for a list with its detail pane, or the whole screen where that does not fit.
@@ -196,25 +173,10 @@ void MainWindow::buildActions()
     m_quitAction = make("quitAction", nullptr, tr("&Quit"), QKeySequence::Quit);
     m_refreshAction = make("refreshAction", "refresh", tr("&Refresh"), QKeySequence::Refresh);
     m_findAction = make("findAction", "filter", tr("&Filter"), QKeySequence::Find);
-    m_revokeSessionAction = make("revokeSessionAction", "revoke", tr("Revoke &session\u2026"), QKeySequence::Delete);
-    m_revokeUserAction = make("revokeUserAction", "revoke", tr("Revoke all sessions of &user\u2026"), {});
-    m_deactivateAction = make("deactivateAction", "user-inactive", tr("&Deactivate user\u2026"), {});
-    m_reactivateAction = make("reactivateAction", "reactivate", tr("Re&activate user\u2026"), {});
     m_openUserAction = make("openUserAction", "users", tr("Open &user"), {});
-    m_openSessionAction = make("openSessionAction", "sessions", tr("Open s&ession"), {});
+    m_openFamilyAction = make("openFamilyAction", "sessions", tr("Open s&ession"), {});
     m_aboutAction = make("aboutAction", "rotor", tr("&About Rotor Console"), {});
-    // Delete revokes only while a list has the focus, never while typing in the filter.
-    m_revokeSessionAction->setShortcutContext(Qt::WidgetShortcut);
-
-    m_viewGroup = new QActionGroup(this);
-    for (int i = 0; i < viewCount; ++i) {
-        QAction *action = make("viewAction", iconFor(viewTables[i]), Presentation::tableTitle(viewTables[i]),
-                               QKeySequence(QStringLiteral("Ctrl+%1").arg(i + 1)));
-        action->setCheckable(true);
-        m_viewGroup->addAction(action);
-        m_viewActions << action;
-        connect(action, &QAction::triggered, this, [this, i]() { showView(viewTables[i]); });
-    }
+    m_pageGroup = new QActionGroup(this);
 
     connect(m_connectAction, &QAction::triggered, this, &MainWindow::connectDialog);
     connect(m_exportAction, &QAction::triggered, this, &MainWindow::exportCurrent);
@@ -224,43 +186,37 @@ void MainWindow::buildActions()
         if (TableView *view = currentView())
             view->focusFilter();
     });
-    connect(m_revokeSessionAction, &QAction::triggered, this, &MainWindow::revokeSession);
-    connect(m_revokeUserAction, &QAction::triggered, this, &MainWindow::revokeUserSessions);
-    connect(m_deactivateAction, &QAction::triggered, this, [this]() { setUserActive(false); });
-    connect(m_reactivateAction, &QAction::triggered, this, [this]() { setUserActive(true); });
     connect(m_openUserAction, &QAction::triggered, this, [this]() {
-        const UserTarget target = userTarget();
-        if (target.id > 0)
-            openUser(target.id, target.email);
+        const RowTarget target = currentTarget();
+        if (target.userId > 0)
+            openUser(target.userId, target.userEmail);
     });
-    connect(m_openSessionAction, &QAction::triggered, this, [this]() {
-        const FamilyTarget target = familyTarget();
-        if (target.id > 0)
-            openSession(target.id);
+    connect(m_openFamilyAction, &QAction::triggered, this, [this]() {
+        const RowTarget target = currentTarget();
+        if (target.familyId > 0)
+            openFamily(target.familyId);
     });
     connect(m_aboutAction, &QAction::triggered, this, &MainWindow::about);
 }
 
 void MainWindow::buildMenus()
 {
+    using Kind = AdminActions::Kind;
     QMenu *file = menuBar()->addMenu(tr("&File"));
     file->addAction(m_connectAction);
     file->addAction(m_exportAction);
     file->addSeparator();
     file->addAction(m_quitAction);
-    QMenu *viewMenu = menuBar()->addMenu(tr("&View"));
-    viewMenu->addActions(m_viewActions);
-    viewMenu->addSeparator();
-    viewMenu->addAction(m_findAction);
-    viewMenu->addAction(m_refreshAction);
+    m_viewMenu = menuBar()->addMenu(tr("&View"));
+    m_pagesEnd = m_viewMenu->addSeparator(); // page actions go before it, as pages are added
+    m_viewMenu->addAction(m_findAction);
+    m_viewMenu->addAction(m_refreshAction);
     QMenu *actions = menuBar()->addMenu(tr("&Actions"));
-    actions->addAction(m_revokeSessionAction);
-    actions->addAction(m_revokeUserAction);
-    actions->addAction(m_deactivateAction);
-    actions->addAction(m_reactivateAction);
+    for (Kind kind : {Kind::RevokeFamily, Kind::RevokeUser, Kind::Deactivate, Kind::Reactivate})
+        actions->addAction(m_adminActions->action(kind));
     actions->addSeparator();
     actions->addAction(m_openUserAction);
-    actions->addAction(m_openSessionAction);
+    actions->addAction(m_openFamilyAction);
     connect(actions, &QMenu::aboutToShow, this, &MainWindow::updateActions);
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(m_aboutAction);
@@ -273,8 +229,8 @@ void MainWindow::buildMenus()
     toolBar->addAction(m_refreshAction);
     toolBar->addAction(m_exportAction);
     toolBar->addSeparator();
-    toolBar->addAction(m_revokeSessionAction);
-    toolBar->addAction(m_revokeUserAction);
+    toolBar->addAction(m_adminActions->action(Kind::RevokeFamily));
+    toolBar->addAction(m_adminActions->action(Kind::RevokeUser));
 }
 
 void MainWindow::buildCentral()
@@ -288,9 +244,6 @@ void MainWindow::buildCentral()
     m_navigation->setItemDelegate(new NavigationDelegate(m_navigation));
     m_navigation->setIconSize(QSize(20, 20));
     m_navigation->setFrameShape(QFrame::NoFrame);
-    for (Table table : viewTables)
-        new QListWidgetItem(icons::named(iconFor(table)), Presentation::tableTitle(table), m_navigation);
-    m_navigation->setFixedWidth(m_navigation->sizeHintForColumn(0) + 16);
     connect(m_navigation, &QListWidget::currentRowChanged, this, &MainWindow::onNavigationChanged);
     centralLayout->addWidget(m_navigation);
 
@@ -324,7 +277,7 @@ void MainWindow::buildCentral()
     m_alertBar->hide();
     connect(showButton, &QPushButton::clicked, this, [this]() {
         m_alertBar->hide();
-        showView(Table::Events);
+        showPage(eventsPageId);
     });
     connect(dismissButton, &QToolButton::clicked, m_alertBar, &QWidget::hide);
     rightLayout->addWidget(m_alertBar);
@@ -382,12 +335,124 @@ bool MainWindow::isConnected() const
     return m_connection && m_connection->opened;
 }
 
+void MainWindow::addPage(ConsolePage *page)
+{
+    page->setParent(this);
+    const int index = int(m_pages.size());
+    m_pages.append(page);
+    auto *item = new QListWidgetItem(page->icon(), page->displayName(), m_navigation);
+    item->setData(Qt::UserRole, page->id());
+    m_navigation->setFixedWidth(m_navigation->sizeHintForColumn(0) + 16);
+    auto *action = new QAction(page->icon(), page->displayName(), this);
+    action->setObjectName(QStringLiteral("pageAction_") + page->id());
+    action->setShortcut(page->shortcut());
+    action->setCheckable(true);
+    m_pageGroup->addAction(action);
+    m_pageActions.append(action);
+    m_viewMenu->insertAction(m_pagesEnd, action);
+    connect(action, &QAction::triggered, this, [this, index]() { m_navigation->setCurrentRow(index); });
+    connect(page, &ConsolePage::targetChanged, this, [this, page]() {
+        if (page == currentPage())
+            updateActions();
+    });
+    connect(page, &ConsolePage::statusChanged, this, [this, page]() {
+        if (page == currentPage())
+            updateStatus();
+    });
+    connect(page, &ConsolePage::updated, this, [this, page]() {
+        if (page == currentPage())
+            m_updatedLabel->setText(tr("updated %1").arg(QLocale().toString(QTime::currentTime(), QLocale::LongFormat)));
+    });
+    connect(page, &ConsolePage::statusMessage, statusBar(), &QStatusBar::showMessage);
+    connect(page, &ConsolePage::openUserRequested, this, &MainWindow::openUser);
+    connect(page, &ConsolePage::openFamilyRequested, this, &MainWindow::openFamily);
+    connect(page, &ConsolePage::openDeviceRequested, this, &MainWindow::openDevice);
+    if (isConnected())
+        attachPage(page);
+    updateActions();
+}
+
+void MainWindow::attachPage(ConsolePage *page)
+{
+    page->attach({m_spec, m_connection->detailWorker.get(), m_adminActions});
+    if (QWidget *widget = page->widget())
+        m_stack->addWidget(widget);
+}
+
+ConsolePage *MainWindow::page(const QString &id) const
+{
+    for (ConsolePage *candidate : m_pages) {
+        if (candidate->id().compare(id.trimmed(), Qt::CaseInsensitive) == 0)
+            return candidate;
+    }
+    return nullptr;
+}
+
+ConsolePage *MainWindow::currentPage() const
+{
+    const int row = m_navigation->currentRow();
+    return row >= 0 && row < m_pages.size() ? m_pages.at(row) : nullptr;
+}
+
+QStringList MainWindow::pageIds() const
+{
+    QStringList ids;
+    for (const ConsolePage *candidate : m_pages)
+        ids << candidate->id();
+    return ids;
+}
+
+bool MainWindow::showPage(const QString &id)
+{
+    ConsolePage *target = page(id);
+    if (!target)
+        return false;
+    m_navigation->setCurrentRow(int(m_pages.indexOf(target)));
+    return true;
+}
+
+TablePage *MainWindow::listPage(Table table) const
+{
+    for (ConsolePage *candidate : m_pages) {
+        auto *list = qobject_cast<TablePage *>(candidate);
+        if (list && list->table() == table)
+            return list;
+    }
+    return nullptr;
+}
+
+TableView *MainWindow::view(Table table) const
+{
+    TablePage *list = listPage(table);
+    return isConnected() && list ? list->tableView() : nullptr;
+}
+
+TableView *MainWindow::currentView() const
+{
+    ConsolePage *current = currentPage();
+    return isConnected() && current ? current->tableView() : nullptr;
+}
+
+void MainWindow::showView(Table table)
+{
+    if (TablePage *list = listPage(table))
+        showPage(list->id());
+}
+
+RowTarget MainWindow::currentTarget() const
+{
+    ConsolePage *current = currentPage();
+    return isConnected() && current ? current->target() : RowTarget();
+}
+
 void MainWindow::closeConnection()
 {
+    for (ConsolePage *candidate : std::as_const(m_pages))
+        candidate->detach(); // widgets and their threads go before the connection's
+    m_adminActions->detach();
     m_connection.reset();
     m_unseenEvents = 0;
     m_alertBar->hide();
-    m_auditBanner = nullptr;
     updateBadge();
 }
 
@@ -399,30 +464,35 @@ void MainWindow::openConnection(const ConnectionSpec &spec)
     showMessagePage(tr("Opening %1\u2026").arg(spec.displayName().toHtmlEscaped()));
     m_connection = std::make_unique<Connection>(spec);
     Connection *connection = m_connection.get();
-    // Opened (and, if needed, migrated) once on the action worker before anything else opens it.
-    connection->actionWorker->open(Database::OpenMode::OpenExisting, this,
-                                   [this, connection](bool ok, const QString &error) {
-                                       if (connection != m_connection.get())
-                                           return; // a newer connection replaced it
-                                       if (!ok) {
-                                           m_connection.reset();
-                                           m_whenConnected.clear();
-                                           showMessagePage(ConnectionDialog::explainError(m_spec, error));
-                                           updateActions();
-                                           updateStatus();
-                                           emit connectionFailed(error);
-                                           return;
-                                       }
-                                       onConnected();
-                                   });
+    // Opened (and, if needed, migrated) once before anything else opens it.
+    connection->openWorker->open(Database::OpenMode::OpenExisting, this,
+                                 [this, connection](bool ok, const QString &error) {
+                                     if (connection != m_connection.get())
+                                         return; // a newer connection replaced it
+                                     if (!ok) {
+                                         m_connection.reset();
+                                         m_whenConnected.clear();
+                                         showMessagePage(ConnectionDialog::explainError(m_spec, error));
+                                         updateActions();
+                                         updateStatus();
+                                         emit connectionFailed(error);
+                                         return;
+                                     }
+                                     onConnected();
+                                 });
     updateActions();
     updateStatus();
 }
 
 void MainWindow::onConnected()
 {
-    m_connection->opened = true;
-    buildViews();
+    Connection &connection = *m_connection;
+    connection.opened = true;
+    connection.detailWorker = std::make_unique<DatabaseWorker>(m_spec);
+    connection.detailWorker->open(Database::OpenMode::OpenExisting, this, [](bool, const QString &) {});
+    m_adminActions->attach(m_spec);
+    for (ConsolePage *candidate : std::as_const(m_pages))
+        attachPage(candidate);
     const int current = qMax(0, m_navigation->currentRow());
     m_navigation->setCurrentRow(current);
     onNavigationChanged(current);
@@ -431,7 +501,7 @@ void MainWindow::onConnected()
     {
         qint64 id = 0;
     };
-    m_connection->actionWorker->run<Newest>(
+    connection.openWorker->run<Newest>(
         this,
         [](Database &db) {
             SystemClock clock;
@@ -459,87 +529,6 @@ void MainWindow::onConnected()
         action();
 }
 
-void MainWindow::buildViews()
-{
-    Connection &connection = *m_connection;
-    connection.detailWorker = std::make_unique<DatabaseWorker>(m_spec);
-    connection.detailWorker->open(Database::OpenMode::OpenExisting, this, [](bool, const QString &) {});
-    for (Table table : viewTables) {
-        // Pages and counts on separate connections, so a slow count never holds up the first rows.
-        auto pages = std::make_unique<DatabaseWorker>(m_spec);
-        auto counts = std::make_unique<DatabaseWorker>(m_spec);
-        for (DatabaseWorker *worker : {pages.get(), counts.get()}) {
-            worker->open(Database::OpenMode::OpenExisting, this, [this](bool ok, const QString &error) {
-                if (!ok)
-                    statusBar()->showMessage(tr("A list could not open the database: %1").arg(error));
-            });
-        }
-        auto *view = new TableView(table, pages.get(), counts.get());
-        connection.viewWorkers.push_back(std::move(pages));
-        connection.viewWorkers.push_back(std::move(counts));
-        connection.views.append(view);
-
-        DetailPane *pane = nullptr;
-        switch (table) {
-        case Table::Users:
-            pane = new UserDetailPane(connection.detailWorker.get());
-            view->addRowAction(m_revokeUserAction);
-            view->addRowAction(m_deactivateAction);
-            view->addRowAction(m_reactivateAction);
-            break;
-        case Table::Devices:
-            pane = new DeviceDetailPane(connection.detailWorker.get());
-            view->addRowAction(m_revokeUserAction);
-            view->addRowAction(m_openUserAction);
-            break;
-        case Table::Families:
-            pane = new FamilyDetailPane(connection.detailWorker.get());
-            view->addRowAction(m_revokeSessionAction);
-            view->addRowAction(m_revokeUserAction);
-            view->addRowAction(m_openUserAction);
-            break;
-        case Table::Events:
-            pane = new EventDetailPane;
-            view->addRowAction(m_revokeSessionAction);
-            view->addRowAction(m_revokeUserAction);
-            view->addRowAction(m_openUserAction);
-            view->addRowAction(m_openSessionAction);
-            break;
-        case Table::Audit:
-            pane = new AuditDetailPane;
-            m_auditBanner = new QLabel;
-            m_auditBanner->setObjectName(QStringLiteral("auditBanner"));
-            m_auditBanner->setMargin(8);
-            m_auditBanner->setWordWrap(true);
-            m_auditBanner->setText(tr("Verifying the audit chain\u2026"));
-            view->setBanner(m_auditBanner);
-            break;
-        case Table::Tokens:
-            break;
-        }
-        view->setDetailPane(pane);
-        connect(pane, &DetailPane::openUser, this, &MainWindow::openUser);
-        connect(pane, &DetailPane::openSession, this, &MainWindow::openSession);
-        connect(pane, &DetailPane::openDevice, this, &MainWindow::openDevice);
-        // Delete works on the list itself (a widget shortcut), never while typing in the filter.
-        view->tableView()->addAction(m_revokeSessionAction);
-        connect(view, &TableView::currentRowChanged, this, &MainWindow::updateActions);
-        connect(view, &TableView::contextMenuAboutToShow, this, &MainWindow::updateActions);
-        connect(view, &TableView::rowActivated, view, &TableView::focusDetail);
-        connect(view, &TableView::statusMessage, statusBar(), &QStatusBar::showMessage);
-        connect(view->model(), &PagedTableModel::countChanged, this, &MainWindow::updateStatus);
-        connect(view->model(), &PagedTableModel::updated, this, [this, view]() {
-            if (view == currentView())
-                m_updatedLabel->setText(
-                    tr("updated %1").arg(QLocale().toString(QTime::currentTime(), QLocale::LongFormat)));
-        });
-        connect(view->model(), &PagedTableModel::failed, this, [this](const QString &error) {
-            statusBar()->showMessage(tr("Could not load rows: %1").arg(error), 10000);
-        });
-        m_stack->addWidget(view);
-    }
-}
-
 void MainWindow::startChangeFeed(qint64 lastSeenEventId)
 {
     m_lastSeenEventId = lastSeenEventId;
@@ -556,9 +545,10 @@ void MainWindow::onEventsArrived(qint64 newestEventId, int count)
         return;
     const qint64 previous = m_lastSeenEventId;
     m_lastSeenEventId = qMax(m_lastSeenEventId, newestEventId);
-    if (TableView *events = view(Table::Events))
+    ConsolePage *events = page(eventsPageId);
+    if (events)
         events->refresh();
-    if (currentView() != view(Table::Events))
+    if (currentPage() != events)
         m_unseenEvents += count;
     updateBadge();
     // Say what arrived: a replay is named, with its session and user.
@@ -566,7 +556,7 @@ void MainWindow::onEventsArrived(qint64 newestEventId, int count)
     {
         QList<QVariantList> rows;
     };
-    m_connection->actionWorker->run<Arrived>(
+    m_connection->openWorker->run<Arrived>(
         this,
         [previous](Database &db) {
             SystemClock clock;
@@ -621,97 +611,37 @@ QString MainWindow::alertText() const
 
 QString MainWindow::auditBannerText() const
 {
-    return m_auditBanner ? m_auditBanner->text() : QString();
-}
-
-TableView *MainWindow::view(Table table) const
-{
-    if (!isConnected())
-        return nullptr;
-    for (TableView *candidate : m_connection->views) {
-        if (candidate->table() == table)
-            return candidate;
-    }
-    return nullptr;
-}
-
-TableView *MainWindow::currentView() const
-{
-    return isConnected() ? qobject_cast<TableView *>(m_stack->currentWidget()) : nullptr;
-}
-
-void MainWindow::showView(Table table)
-{
-    m_navigation->setCurrentRow(indexOf(table));
+    auto *audit = qobject_cast<AuditPage *>(listPage(Table::Audit));
+    return audit ? audit->bannerText() : QString();
 }
 
 void MainWindow::onNavigationChanged(int index)
 {
-    if (index < 0 || index >= viewCount)
+    if (index < 0 || index >= m_pages.size())
         return;
-    m_viewActions.at(index)->setChecked(true);
+    m_pageActions.at(index)->setChecked(true);
     if (!isConnected())
         return;
-    TableView *target = view(viewTables[index]);
-    m_stack->setCurrentWidget(target);
-    if (m_connection->staleViews.remove(target)) {
-        target->refresh();
-        if (target->detailPane())
-            target->detailPane()->reload();
-    }
-    if (target->table() == Table::Events) {
+    ConsolePage *target = m_pages.at(index);
+    if (QWidget *widget = target->widget())
+        m_stack->setCurrentWidget(widget);
+    target->activate();
+    if (target->id() == eventsPageId) {
         m_unseenEvents = 0;
         m_alertBar->hide();
         updateBadge();
     }
-    if (target->table() == Table::Audit)
-        verifyAudit();
     updateActions();
     updateStatus();
 }
 
 void MainWindow::updateBadge()
 {
-    if (QListWidgetItem *item = m_navigation->item(indexOf(Table::Events))) {
+    ConsolePage *events = page(eventsPageId);
+    if (QListWidgetItem *item = m_navigation->item(int(m_pages.indexOf(events)))) {
         item->setData(badgeRole, m_unseenEvents);
         item->setToolTip(m_unseenEvents > 0 ? tr("%Ln new security events", "navigation", m_unseenEvents) : QString());
     }
-}
-
-void MainWindow::verifyAudit()
-{
-    if (!isConnected() || !m_auditBanner)
-        return;
-    m_connection->actionWorker->run<std::pair<AuditVerification, QString>>(
-        this,
-        [spec = m_spec](Database &db) {
-            SystemClock clock;
-            AdminService admin(db, clock, Actor::forConnection(spec));
-            std::pair<AuditVerification, QString> result;
-            if (!admin.verifyAudit(&result.first, &result.second))
-                result.first.intact = false;
-            return result;
-        },
-        [this](const std::pair<AuditVerification, QString> &result) {
-            if (!m_auditBanner)
-                return;
-            const AuditVerification &verification = result.first;
-            if (!result.second.isEmpty()) {
-                m_auditBanner->setText(tr("The audit chain could not be verified: %1").arg(result.second));
-                m_auditBanner->setStyleSheet(QStringLiteral("background: #fff3e0; color: #8a4b00;"));
-            } else if (verification.intact) {
-                m_auditBanner->setText(
-                    tr("Audit chain intact (%Ln entries verified)", nullptr,
-                       int(qMin<qint64>(verification.entriesChecked, std::numeric_limits<int>::max()))));
-                m_auditBanner->setStyleSheet(QStringLiteral("background: #e8f5e9; color: #1b5e20;"));
-            } else {
-                m_auditBanner->setText(tr("Audit chain broken at entry %1: %2. Entries from there on cannot be "
-                                          "trusted.")
-                                           .arg(verification.firstBrokenId)
-                                           .arg(verification.problem));
-                m_auditBanner->setStyleSheet(QStringLiteral("background: #fdecea; color: #8e0000; font-weight: bold;"));
-            }
-        });
 }
 
 void MainWindow::updateStatus()
@@ -728,93 +658,26 @@ void MainWindow::updateStatus()
     m_readOnlyLabel->setText(tr("read-only"));
     m_readOnlyLabel->setToolTip(tr("Opened read-only: nothing can be changed from this window."));
     m_readOnlyLabel->setVisible(m_spec.readOnly);
-    TableView *current = currentView();
-    if (!current) {
-        m_countLabel->clear();
-        return;
-    }
-    const qint64 count = current->model()->totalCount();
-    m_countLabel->setText(count < 0 ? tr("counting\u2026") : Presentation::rowCountText(current->table(), count));
-}
-
-MainWindow::UserTarget MainWindow::userTarget() const
-{
-    UserTarget target;
-    TableView *current = currentView();
-    if (!current)
-        return target;
-    const QVariantList row = current->currentRowValues();
-    if (row.isEmpty())
-        return target;
-    switch (current->table()) {
-    case Table::Users:
-        target = {row.value(column::UserId).toLongLong(), row.value(column::UserEmail).toString(),
-                  row.value(column::UserActive).toBool() ? 1 : 0};
-        break;
-    case Table::Devices:
-        target = {row.value(column::DeviceUserId).toLongLong(), row.value(column::DeviceUser).toString(), -1};
-        break;
-    case Table::Families:
-        target = {row.value(column::FamilyUserId).toLongLong(), row.value(column::FamilyUser).toString(), -1};
-        break;
-    case Table::Events:
-        target = {row.value(column::EventUserId).toLongLong(), row.value(column::EventUser).toString(), -1};
-        break;
-    case Table::Audit:
-    case Table::Tokens:
-        break;
-    }
-    return target;
-}
-
-MainWindow::FamilyTarget MainWindow::familyTarget() const
-{
-    FamilyTarget target;
-    TableView *current = currentView();
-    if (!current)
-        return target;
-    const QVariantList row = current->currentRowValues();
-    if (row.isEmpty())
-        return target;
-    if (current->table() == Table::Families)
-        target = {row.value(column::FamilyId).toLongLong(), row.value(column::FamilyUser).toString(),
-                  row.value(column::FamilyState).toString()};
-    else if (current->table() == Table::Events)
-        target = {row.value(column::EventFamily).toLongLong(), row.value(column::EventUser).toString(), QString()};
-    return target;
+    ConsolePage *current = currentPage();
+    m_countLabel->setText(isConnected() && current ? current->statusText() : QString());
 }
 
 void MainWindow::updateActions()
 {
     const bool connected = isConnected();
-    const bool writable = connected && !m_spec.readOnly;
-    TableView *current = currentView();
-    const Table table = current ? current->table() : Table::Tokens;
-    const UserTarget user = userTarget();
-    const FamilyTarget family = familyTarget();
-
-    // Read-only: every writing action is hidden, not just greyed out.
-    for (QAction *action : {m_revokeSessionAction, m_revokeUserAction, m_deactivateAction, m_reactivateAction})
-        action->setVisible(writable);
-    const bool sessionList = table == Table::Families || table == Table::Events;
-    m_revokeSessionAction->setVisible(writable && (sessionList || !connected));
-    m_revokeSessionAction->setEnabled(writable && !m_actionRunning && family.id > 0
-                                      && (family.state.isEmpty() || family.state == QLatin1String("active")));
-    m_revokeUserAction->setVisible(writable && table != Table::Audit);
-    m_revokeUserAction->setEnabled(writable && !m_actionRunning && user.id > 0);
-    m_deactivateAction->setVisible(writable && table == Table::Users && user.active != 0);
-    m_deactivateAction->setEnabled(writable && !m_actionRunning && user.active == 1);
-    m_reactivateAction->setVisible(writable && table == Table::Users && user.active == 0);
-    m_reactivateAction->setEnabled(writable && !m_actionRunning && user.active == 0);
-    m_openUserAction->setVisible(table != Table::Users && table != Table::Audit);
-    m_openUserAction->setEnabled(user.id > 0 && table != Table::Users);
-    m_openSessionAction->setVisible(table == Table::Events);
-    m_openSessionAction->setEnabled(family.id > 0 && table == Table::Events);
-    m_exportAction->setEnabled(connected
-                               && (table == Table::Families || table == Table::Events || table == Table::Audit));
+    ConsolePage *current = connected ? currentPage() : nullptr;
+    auto *list = qobject_cast<TablePage *>(current);
+    const RowTarget target = currentTarget();
+    // Not connected: the actions are shown (disabled) where they will be, as on the Sessions list.
+    m_adminActions->update(list ? list->adminActions() : QList<AdminActions::Kind> {}, target);
+    m_openUserAction->setVisible(list && list->table() != Table::Users && list->table() != Table::Audit);
+    m_openUserAction->setEnabled(m_openUserAction->isVisible() && target.userId > 0);
+    m_openFamilyAction->setVisible(list && list->table() == Table::Events);
+    m_openFamilyAction->setEnabled(m_openFamilyAction->isVisible() && target.familyId > 0);
+    m_exportAction->setEnabled(connected && current && current->tableView());
     m_refreshAction->setEnabled(connected);
-    m_findAction->setEnabled(connected);
-    for (QAction *action : std::as_const(m_viewActions))
+    m_findAction->setEnabled(connected && current && current->tableView());
+    for (QAction *action : std::as_const(m_pageActions))
         action->setEnabled(connected);
 }
 
@@ -822,32 +685,22 @@ void MainWindow::onDataChangedElsewhere()
 {
     if (!isConnected())
         return;
-    // Only what is on screen reloads now; on a busy database the other lists would reload for nobody.
-    TableView *visible = currentView();
-    for (TableView *view : std::as_const(m_connection->views)) {
-        if (view != visible)
-            m_connection->staleViews.insert(view);
+    // Only what is on screen reloads now; on a busy database the other pages would reload for nobody.
+    ConsolePage *visible = currentPage();
+    for (ConsolePage *candidate : std::as_const(m_pages)) {
+        if (candidate != visible)
+            candidate->markStale();
     }
-    if (visible) {
+    if (visible)
         visible->refresh();
-        if (visible->detailPane())
-            visible->detailPane()->reload();
-    }
-    if (visible == view(Table::Audit))
-        verifyAudit();
 }
 
 void MainWindow::refreshAll()
 {
     if (!isConnected())
         return;
-    for (TableView *view : std::as_const(m_connection->views)) {
-        view->refresh();
-        if (view->detailPane())
-            view->detailPane()->reload();
-    }
-    if (currentView() == view(Table::Audit))
-        verifyAudit();
+    for (ConsolePage *candidate : std::as_const(m_pages))
+        candidate->refresh();
 }
 
 void MainWindow::openUser(qint64 userId, const QString &email)
@@ -863,7 +716,7 @@ void MainWindow::openUser(qint64 userId, const QString &email)
     users->selectFirstRowWhenLoaded();
 }
 
-void MainWindow::openSession(qint64 familyId)
+void MainWindow::openFamily(qint64 familyId)
 {
     TableView *sessions = view(Table::Families);
     if (!sessions || familyId <= 0)
@@ -897,7 +750,7 @@ void MainWindow::whenConnected(std::function<void()> action)
 
 void MainWindow::selectFamily(qint64 familyId)
 {
-    whenConnected([this, familyId]() { openSession(familyId); });
+    whenConnected([this, familyId]() { openFamily(familyId); });
 }
 
 void MainWindow::selectUser(const QString &email)
@@ -909,7 +762,7 @@ void MainWindow::selectUser(const QString &email)
             UserRef user;
             QString error;
         };
-        m_connection->actionWorker->run<Found>(
+        m_connection->openWorker->run<Found>(
             this,
             [email](Database &db) {
                 SystemClock clock;
@@ -926,20 +779,6 @@ void MainWindow::selectUser(const QString &email)
                     statusBar()->showMessage(tr("User not found: %1").arg(found.error), 10000);
             });
     });
-}
-
-QStringList MainWindow::viewNames()
-{
-    return {QStringLiteral("users"), QStringLiteral("devices"), QStringLiteral("sessions"), QStringLiteral("events"),
-            QStringLiteral("audit")};
-}
-
-std::optional<Table> MainWindow::viewForName(const QString &name)
-{
-    const int index = int(viewNames().indexOf(name.trimmed().toLower()));
-    if (index < 0)
-        return std::nullopt;
-    return viewTables[index];
 }
 
 void MainWindow::connectDialog()
@@ -960,135 +799,6 @@ void MainWindow::exportCurrent()
     if (!current || !m_exportAction->isEnabled())
         return;
     exportWithDialog(this, m_spec, current->model()->currentRequest());
-}
-
-void MainWindow::withRevocationPreview(const QString &title,
-                                       std::function<bool(Catalog &, RevocationPreview *, QString *)> read,
-                                       std::function<void(const RevocationPreview &)> confirm)
-{
-    struct Preview
-    {
-        bool ok = false;
-        RevocationPreview preview;
-        QString error;
-    };
-    m_actionRunning = true;
-    updateActions();
-    m_connection->actionWorker->run<Preview>(
-        this,
-        [read](Database &db) {
-            SystemClock clock;
-            Catalog catalog(db, clock);
-            Preview result;
-            result.ok = read(catalog, &result.preview, &result.error);
-            return result;
-        },
-        [this, title, confirm](const Preview &result) {
-            m_actionRunning = false;
-            updateActions();
-            if (!result.ok) {
-                QMessageBox::warning(this, title, result.error);
-                return;
-            }
-            confirm(result.preview);
-        });
-}
-
-void MainWindow::revokeSession()
-{
-    updateActions();
-    const FamilyTarget target = familyTarget();
-    if (!m_revokeSessionAction->isEnabled() || target.id <= 0)
-        return;
-    withRevocationPreview(
-        tr("Revoke session"),
-        [id = target.id](Catalog &catalog, RevocationPreview *preview, QString *error) {
-            return catalog.previewFamilyRevocation(id, preview, error);
-        },
-        [this, target](const RevocationPreview &preview) {
-            QString reason;
-            if (!dialogs::confirmRevokeFamily(this, target.id, target.email, preview, &reason)) {
-                statusBar()->showMessage(tr("Nothing was revoked."), 5000);
-                return;
-            }
-            runWrite(tr("Session %1 revoked.").arg(target.id),
-                     [id = target.id, reason, spec = m_spec](Database &db, QString *error) {
-                         SystemClock clock;
-                         return AdminService(db, clock, Actor::forConnection(spec)).revokeFamily(id, reason, error);
-                     });
-        });
-}
-
-void MainWindow::revokeUserSessions()
-{
-    updateActions();
-    const UserTarget target = userTarget();
-    if (!m_revokeUserAction->isEnabled() || target.id <= 0)
-        return;
-    withRevocationPreview(
-        tr("Revoke all sessions"),
-        [id = target.id](Catalog &catalog, RevocationPreview *preview, QString *error) {
-            return catalog.previewUserRevocation(id, preview, error);
-        },
-        [this, target](const RevocationPreview &preview) {
-            QString reason;
-            if (!dialogs::confirmRevokeUser(this, target.email, preview, &reason)) {
-                statusBar()->showMessage(tr("Nothing was revoked."), 5000);
-                return;
-            }
-            runWrite(
-                tr("All sessions of %1 revoked.").arg(target.email),
-                [id = target.id, reason, spec = m_spec](Database &db, QString *error) {
-                    SystemClock clock;
-                    int revoked = 0;
-                    return AdminService(db, clock, Actor::forConnection(spec)).revokeUser(id, reason, &revoked, error);
-                });
-        });
-}
-
-void MainWindow::setUserActive(bool active)
-{
-    updateActions();
-    const UserTarget target = userTarget();
-    QAction *action = active ? m_reactivateAction : m_deactivateAction;
-    if (!action->isEnabled() || target.id <= 0)
-        return;
-    QString reason;
-    if (!dialogs::confirmSetActive(this, target.email, active, &reason)) {
-        statusBar()->showMessage(tr("Nothing was changed."), 5000);
-        return;
-    }
-    runWrite(active ? tr("%1 reactivated.").arg(target.email) : tr("%1 deactivated.").arg(target.email),
-             [id = target.id, active, reason, spec = m_spec](Database &db, QString *error) {
-                 SystemClock clock;
-                 return AdminService(db, clock, Actor::forConnection(spec)).setUserActive(id, active, reason, error);
-             });
-}
-
-void MainWindow::runWrite(const QString &doneMessage, std::function<bool(Database &, QString *)> write)
-{
-    if (!isConnected() || m_spec.readOnly)
-        return;
-    m_actionRunning = true;
-    updateActions();
-    m_connection->actionWorker->run<std::pair<bool, QString>>(
-        this,
-        [write = std::move(write)](Database &db) {
-            std::pair<bool, QString> result;
-            result.first = write(db, &result.second);
-            return result;
-        },
-        [this, doneMessage](const std::pair<bool, QString> &result) {
-            m_actionRunning = false;
-            if (result.first) {
-                statusBar()->showMessage(doneMessage, 8000);
-                refreshAll();
-            } else {
-                QMessageBox::warning(this, tr("Not done"), result.second);
-            }
-            updateActions();
-            emit actionFinished(result.first, result.first ? doneMessage : result.second);
-        });
 }
 
 void MainWindow::about()

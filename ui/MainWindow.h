@@ -2,6 +2,7 @@
 
 #include "Catalog.h"
 #include "ConnectionSpec.h"
+#include "ConsolePage.h"
 
 #include <QMainWindow>
 
@@ -16,40 +17,51 @@ class QActionGroup;
 class QFrame;
 class QLabel;
 class QListWidget;
+class QMenu;
 class QStackedWidget;
 class QPushButton;
 
 namespace rotor {
 
+class AdminActions;
 class ChangeFeed;
+class ConsolePage;
 class Database;
 class DatabaseWorker;
+class TablePage;
 class TableView;
 
-// The console: navigation on the left (Users, Devices, Sessions, Security events, Audit log), the current list with
-// its detail pane, menus, a status bar and a live alert. All database work runs on workers: one pair per list
-// (pages, counts), one for detail panes, one for actions, and the change feed's own.
+// The console's window: it hosts pages (ConsolePage), registered once with addPage() — a navigation entry on the
+// left, a View menu action with the page's shortcut, the page's widget in the stack — and what is common to all of
+// them: the connection, menus and tool bar, the status bar, the live alert and the change feed. What a page shows
+// is the page's business. The five lists (createListPages()) and the policy are registered by the constructor.
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
 
 public:
-    static constexpr int viewCount = 5;
-
     explicit MainWindow(QWidget *parent = nullptr);
     ~MainWindow() override;
 
-    // Opens the database on a worker; the lists appear once it opened. A failure is explained in the window.
+    // Registers a page (the window takes it over). Its entry comes after those registered before it; if a database
+    // is open, the page is attached to it at once.
+    void addPage(ConsolePage *page);
+    QList<ConsolePage *> pages() const { return m_pages; }
+    ConsolePage *page(const QString &id) const;
+    ConsolePage *currentPage() const;
+    // Shows the page with this id (case-insensitive); false if there is none.
+    bool showPage(const QString &id);
+    QStringList pageIds() const;
+
+    // Opens the database on a worker; the pages appear once it opened. A failure is explained in the window.
     void openConnection(const ConnectionSpec &spec);
     bool isConnected() const;
     const ConnectionSpec &connectionSpec() const { return m_spec; }
 
+    // The list pages by their table.
     TableView *view(Table table) const;
     TableView *currentView() const;
     void showView(Table table);
-    // The views by the names the command line uses: users, devices, sessions, events, audit.
-    static QStringList viewNames();
-    static std::optional<Table> viewForName(const QString &name);
     // Security events that arrived since the events list was last looked at.
     int unseenEventCount() const { return m_unseenEvents; }
     bool isAlertVisible() const;
@@ -58,10 +70,10 @@ public:
 
     // Goes to the Users list showing only this user, selected.
     void openUser(qint64 userId, const QString &email);
-    // Goes to the Sessions list showing only this session, selected.
-    void openSession(qint64 familyId);
+    // Goes to the Sessions list showing only this family, selected.
+    void openFamily(qint64 familyId);
     void openDevice(qint64 deviceId, const QString &name);
-    // The same for a session known by its id and a user known by its email (the command line's --select-family and
+    // The same for a family known by its id and a user known by its email (the command line's --select-family and
     // --select-user). Called before the connection opened, they act once it has.
     void selectFamily(qint64 familyId);
     void selectUser(const QString &email);
@@ -71,7 +83,7 @@ public:
 signals:
     void connectionOpened();
     void connectionFailed(const QString &error);
-    // A write finished (ok or not) and the lists were asked to reload.
+    // A write finished (ok or not) and the pages were asked to reload.
     void actionFinished(bool ok, const QString &message);
 
 protected:
@@ -79,18 +91,6 @@ protected:
 
 private:
     struct Connection;
-    struct UserTarget
-    {
-        qint64 id = 0;
-        QString email;
-        int active = -1; // -1: not known in this list
-    };
-    struct FamilyTarget
-    {
-        qint64 id = 0;
-        QString email;
-        QString state; // empty: not known in this list
-    };
 
     void buildActions();
     void buildMenus();
@@ -98,40 +98,30 @@ private:
     void buildStatusBar();
     void closeConnection();
     void onConnected();
+    void attachPage(ConsolePage *page);
     void showMessagePage(const QString &message);
-    void buildViews();
     void startChangeFeed(qint64 lastSeenEventId);
     void onEventsArrived(qint64 newestEventId, int count);
-    // A change committed by someone else: the visible view reloads now, the others when shown.
+    // A change committed by someone else: the visible page reloads now, the others when shown.
     void onDataChangedElsewhere();
     void onNavigationChanged(int index);
     void updateActions();
     void updateStatus();
     void updateBadge();
-    void verifyAudit();
     void showAlert(const QString &text);
     void whenConnected(std::function<void()> action);
-
-    UserTarget userTarget() const;
-    FamilyTarget familyTarget() const;
+    TablePage *listPage(Table table) const;
+    RowTarget currentTarget() const;
     void connectDialog();
     void exportCurrent();
-    void revokeSession();
-    void revokeUserSessions();
-    // Reads what a revocation would touch on the action worker, then hands it to confirm on the GUI thread.
-    void withRevocationPreview(const QString &title,
-                               std::function<bool(Catalog &, RevocationPreview *, QString *)> read,
-                               std::function<void(const RevocationPreview &)> confirm);
-    void setUserActive(bool active);
-    // Runs an administrative write on the action worker, then reloads every list.
-    void runWrite(const QString &doneMessage, std::function<bool(Database &, QString *)> write);
     void about();
 
     ConnectionSpec m_spec;
     std::unique_ptr<Connection> m_connection;
+    QList<ConsolePage *> m_pages;
+    AdminActions *m_adminActions = nullptr;
     int m_unseenEvents = 0;
     qint64 m_lastSeenEventId = 0;
-    bool m_actionRunning = false;
     QList<std::function<void()>> m_whenConnected; // run once the next connection opened
 
     QListWidget *m_navigation = nullptr;
@@ -140,7 +130,6 @@ private:
     QLabel *m_messageLabel = nullptr;
     QFrame *m_alertBar = nullptr;
     QLabel *m_alertLabel = nullptr;
-    QLabel *m_auditBanner = nullptr;
     QLabel *m_backendLabel = nullptr;
     QLabel *m_readOnlyLabel = nullptr;
     QLabel *m_countLabel = nullptr;
@@ -149,16 +138,14 @@ private:
     QAction *m_connectAction = nullptr;
     QAction *m_exportAction = nullptr;
     QAction *m_quitAction = nullptr;
-    QActionGroup *m_viewGroup = nullptr;
-    QList<QAction *> m_viewActions;
+    QActionGroup *m_pageGroup = nullptr;
+    QList<QAction *> m_pageActions; // one per page, in navigation order
+    QMenu *m_viewMenu = nullptr;
+    QAction *m_pagesEnd = nullptr; // the separator after the page actions in the View menu
     QAction *m_refreshAction = nullptr;
     QAction *m_findAction = nullptr;
-    QAction *m_revokeSessionAction = nullptr;
-    QAction *m_revokeUserAction = nullptr;
-    QAction *m_deactivateAction = nullptr;
-    QAction *m_reactivateAction = nullptr;
     QAction *m_openUserAction = nullptr;
-    QAction *m_openSessionAction = nullptr;
+    QAction *m_openFamilyAction = nullptr;
     QAction *m_aboutAction = nullptr;
 };
 

@@ -50,6 +50,10 @@ int main(int argc, char *argv[])
         QLocale::setDefault(QLocale(language)); // numbers and dates follow the chosen language too
     rotor::translations::install(&app, QLocale());
 
+    // The window is made first: its registered pages are what --view can name.
+    rotor::MainWindow window;
+    const QString pageNames = window.pageIds().join(QStringLiteral(", "));
+
     QCommandLineParser parser;
     parser.setApplicationDescription(QApplication::translate("main",
                                                              "Administer a Rotor database: users, devices, "
@@ -63,8 +67,7 @@ int main(int argc, char *argv[])
     const QCommandLineOption readOnlyOption(
         QStringLiteral("read-only"), QApplication::translate("main", "Open without the right to change anything."));
     const QCommandLineOption viewOption(QStringLiteral("view"),
-                                        QApplication::translate("main", "Start on this view: %1.")
-                                            .arg(rotor::MainWindow::viewNames().join(QStringLiteral(", "))),
+                                        QApplication::translate("main", "Start on this page: %1.").arg(pageNames),
                                         QApplication::translate("main", "NAME"));
     const QCommandLineOption familyOption(
         QStringLiteral("select-family"),
@@ -85,14 +88,10 @@ int main(int argc, char *argv[])
     parser.addOption(languageOption);
     parser.process(app);
 
-    std::optional<rotor::Table> view;
-    if (parser.isSet(viewOption)) {
-        view = rotor::MainWindow::viewForName(parser.value(viewOption));
-        if (!view) {
-            printError(QApplication::translate("main", "unknown view '%1' (known views: %2)")
-                           .arg(parser.value(viewOption), rotor::MainWindow::viewNames().join(QStringLiteral(", "))));
-            return 2;
-        }
+    if (parser.isSet(viewOption) && !window.showPage(parser.value(viewOption))) {
+        printError(QApplication::translate("main", "unknown page '%1' (known pages: %2)")
+                       .arg(parser.value(viewOption), pageNames));
+        return 2;
     }
     qint64 familyId = 0;
     if (parser.isSet(familyOption)) {
@@ -129,9 +128,6 @@ int main(int argc, char *argv[])
     }
     spec.readOnly = spec.readOnly || parser.isSet(readOnlyOption);
 
-    rotor::MainWindow window;
-    if (view)
-        window.showView(*view);
     window.show();
     if (haveConnection)
         window.openConnection(spec);

@@ -360,7 +360,7 @@ void TestConsole::timelineMarksReplay()
     const int presented = events.first().value(column::EventPresentedGeneration).toInt();
 
     waitForView(Table::Families);
-    m_window->openSession(familyId);
+    m_window->openFamily(familyId);
     TableView *sessions = m_window->view(Table::Families);
     QCOMPARE(m_window->currentView(), sessions);
     QTRY_COMPARE_WITH_TIMEOUT(sessions->model()->totalCount(), qint64(1), timeout);
@@ -432,7 +432,7 @@ void TestConsole::revokeSessionCancelThenConfirm()
     const qint64 activeBefore = sessions->model()->totalCount();
     selectFirstRow(sessions);
     const qint64 familyId = sessions->currentRowValues().value(column::FamilyId).toLongLong();
-    auto *revoke = m_window->findChild<QAction *>(QStringLiteral("revokeSessionAction"));
+    auto *revoke = m_window->findChild<QAction *>(QStringLiteral("revokeFamilyAction"));
     QVERIFY(revoke->isVisible() && revoke->isEnabled());
 
     ListRequest theFamily;
@@ -537,7 +537,7 @@ void TestConsole::readOnlyHidesEveryWrite()
     openWindow(m_database.readOnlySpec());
     auto *readOnly = m_window->findChild<QLabel *>(QStringLiteral("readOnlyLabel"));
     QVERIFY(readOnly->isVisible());
-    const QStringList writing {QStringLiteral("revokeSessionAction"), QStringLiteral("revokeUserAction"),
+    const QStringList writing {QStringLiteral("revokeFamilyAction"), QStringLiteral("revokeUserAction"),
                                QStringLiteral("deactivateAction"), QStringLiteral("reactivateAction")};
     for (Table table : {Table::Users, Table::Devices, Table::Families, Table::Events, Table::Audit}) {
         TableView *view = waitForView(table);
@@ -551,7 +551,7 @@ void TestConsole::readOnlyHidesEveryWrite()
     TableView *sessions = waitForView(Table::Families);
     selectFirstRow(sessions);
     QSignalSpy finished(m_window.get(), &MainWindow::actionFinished);
-    m_window->findChild<QAction *>(QStringLiteral("revokeSessionAction"))->trigger();
+    m_window->findChild<QAction *>(QStringLiteral("revokeFamilyAction"))->trigger();
     QTest::keyClick(sessions->tableView(), Qt::Key_Delete);
     QVERIFY(!QApplication::activeModalWidget());
     QCOMPARE(finished.count(), 0);
@@ -699,9 +699,12 @@ void TestConsole::selectFamilyAndUser()
     QTRY_VERIFY_WITH_TIMEOUT(m_window->statusBar()->currentMessage().contains(QStringLiteral("nobody@nowhere")),
                              timeout);
 
-    QCOMPARE(MainWindow::viewForName(QStringLiteral("sessions")), std::optional<Table>(Table::Families));
-    QCOMPARE(MainWindow::viewForName(QStringLiteral("Audit")), std::optional<Table>(Table::Audit));
-    QVERIFY(!MainWindow::viewForName(QStringLiteral("tokens")));
+    QCOMPARE(m_window->pageIds(),
+             (QStringList {QStringLiteral("users"), QStringLiteral("devices"), QStringLiteral("sessions"),
+                           QStringLiteral("events"), QStringLiteral("audit"), QStringLiteral("policy")}));
+    QVERIFY(m_window->showPage(QStringLiteral("Audit")));
+    QCOMPARE(m_window->currentView(), m_window->view(Table::Audit));
+    QVERIFY(!m_window->showPage(QStringLiteral("tokens")));
 }
 
 void TestConsole::selectBeforeConnected()
@@ -736,7 +739,7 @@ void TestConsole::englishPluralForms()
     families.limit = 1;
     const qint64 familyId = m_database.list(families).first().value(column::FamilyId).toLongLong();
     waitForView(Table::Families);
-    m_window->openSession(familyId);
+    m_window->openFamily(familyId);
     auto *count = m_window->findChild<QLabel *>(QStringLiteral("countLabel"));
     QTRY_COMPARE_WITH_TIMEOUT(count->text(), QStringLiteral("1 session"), timeout);
 

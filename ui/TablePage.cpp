@@ -1,0 +1,277 @@
+#include "TablePage.h"
+
+#include "AdminService.h"
+#include "Clock.h"
+#include "DatabaseWorker.h"
+#include "DetailPanes.h"
+#include "PagedTableModel.h"
+#include "Presentation.h"
+#include "TableView.h"
+
+#include <QAction>
+#include <QLabel>
+#include <QTableView>
+
+#include <limits>
+
+namespace rotor {
+
+TablePage::TablePage(TablePageSpec spec, QObject *parent)
+    : ConsolePage(parent)
+    , m_spec(std::move(spec))
+{ }
+
+TablePage::~TablePage()
+{
+    TablePage::detach();
+}
+
+QString TablePage::displayName() const
+{
+    return Presentation::tableTitle(m_spec.table);
+}
+
+QIcon TablePage::icon() const
+{
+    return icons::named(m_spec.icon);
+}
+
+void TablePage::setLinkActions(QAction *openUser, QAction *openFamily)
+{
+    m_openUser = openUser;
+    m_openFamily = openFamily;
+}
+
+QWidget *TablePage::widget() const
+{
+    return m_view;
+}
+
+void TablePage::attach(const PageContext &context)
+{
+    detach();
+    m_context = context;
+    m_pageWorker = std::make_unique<DatabaseWorker>(context.spec);
+    m_countWorker = std::make_unique<DatabaseWorker>(context.spec);
+    for (DatabaseWorker *worker : {m_pageWorker.get(), m_countWorker.get()}) {
+        worker->open(Database::OpenMode::OpenExisting, this, [this](bool ok, const QString &error) {
+            if (!ok)
+                emit statusMessage(tr("A list could not open the database: %1").arg(error), 0);
+        });
+    }
+    m_view = new TableView(m_spec.table, m_pageWorker.get(), m_countWorker.get());
+    for (AdminActions::Kind kind : std::as_const(m_spec.adminActions))
+        m_view->addRowAction(context.actions->action(kind));
+    if (m_spec.linksToUser && m_openUser)
+        m_view->addRowAction(m_openUser);
+    if (m_spec.linksToFamily && m_openFamily)
+        m_view->addRowAction(m_openFamily);
+    if (m_spec.adminActions.contains(AdminActions::Kind::RevokeFamily)) // Delete, on the list itself
+        m_view->tableView()->addAction(context.actions->action(AdminActions::Kind::RevokeFamily));
+    if (DetailPane *pane = m_spec.makeDetailPane(context.detailWorker)) {
+        m_view->setDetailPane(pane);
+        connect(pane, &DetailPane::openUser, this, &ConsolePage::openUserRequested);
+        connect(pane, &DetailPane::openFamily, this, &ConsolePage::openFamilyRequested);
+        connect(pane, &DetailPane::openDevice, this, &ConsolePage::openDeviceRequested);
+    }
+    connect(m_view, &TableView::currentRowChanged, this, &ConsolePage::targetChanged);
+    connect(m_view, &TableView::contextMenuAboutToShow, this, &ConsolePage::targetChanged);
+    connect(m_view, &TableView::rowActivated, m_view, &TableView::focusDetail);
+    connect(m_view, &TableView::statusMessage, this, &ConsolePage::statusMessage);
+    connect(m_view->model(), &PagedTableModel::countChanged, this, &ConsolePage::statusChanged);
+    connect(m_view->model(), &PagedTableModel::updated, this, &ConsolePage::updated);
+    connect(m_view->model(), &PagedTableModel::failed, this, [this](const QString &error) {
+        emit statusMessage(tr("Could not load rows: %1").arg(error), 10000);
+    });
+}
+
+void TablePage::detach()
+{
+    // The view (and its model) goes first, then the threads it posted to; queued answers find no receiver.
+    delete m_view;
+    m_view = nullptr;
+    m_pageWorker.reset();
+    m_countWorker.reset();
+    m_context = {};
+}
+
+void TablePage::refresh()
+{
+    if (!m_view)
+        return;
+    m_view->refresh();
+    if (m_view->detailPane())
+        m_view->detailPane()->reload();
+}
+
+RowTarget TablePage::target() const
+{
+    if (!m_view || !m_spec.target)
+        return {};
+    const QVariantList row = m_view->currentRowValues();
+    return row.isEmpty() ? RowTarget() : m_spec.target(row);
+}
+
+QString TablePage::statusText() const
+{
+    if (!m_view)
+        return {};
+    const qint64 count = m_view->model()->totalCount();
+    return count < 0 ? tr("counting\u2026") : Presentation::rowCountText(m_spec.table, count);
+}
+
+AuditPage::AuditPage(TablePageSpec spec, QObject *parent)
+    : TablePage(std::move(spec), parent)
+{ }
+
+void AuditPage::attach(const PageContext &context)
+{
+    TablePage::attach(context);
+    m_receiver = std::make_unique<QObject>();
+    m_banner = new QLabel;
+    m_banner->setObjectName(QStringLiteral("auditBanner"));
+    m_banner->setMargin(8);
+    m_banner->setWordWrap(true);
+    m_banner->setText(tr("Verifying the audit chain\u2026"));
+    tableView()->setBanner(m_banner);
+}
+
+void AuditPage::detach()
+{
+    m_receiver.reset();
+    m_banner = nullptr; // owned by the view
+    TablePage::detach();
+}
+
+QString AuditPage::bannerText() const
+{
+    return m_banner ? m_banner->text() : QString();
+}
+
+void AuditPage::refresh()
+{
+    TablePage::refresh();
+    verify();
+}
+
+void AuditPage::shown()
+{
+    verify();
+}
+
+void AuditPage::verify()
+{
+    if (!m_banner || !context().detailWorker)
+        return;
+    context().detailWorker->run<std::pair<AuditVerification, QString>>(
+        m_receiver.get(),
+        [spec = context().spec](Database &db) {
+            SystemClock clock;
+            AdminService admin(db, clock, Actor::forConnection(spec));
+            std::pair<AuditVerification, QString> result;
+            if (!admin.verifyAudit(&result.first, &result.second))
+                result.first.intact = false;
+            return result;
+        },
+        [this](const std::pair<AuditVerification, QString> &result) {
+            if (!m_banner)
+                return;
+            const AuditVerification &verification = result.first;
+            if (!result.second.isEmpty()) {
+                m_banner->setText(tr("The audit chain could not be verified: %1").arg(result.second));
+                m_banner->setStyleSheet(QStringLiteral("background: #fff3e0; color: #8a4b00;"));
+            } else if (verification.intact) {
+                m_banner->setText(
+                    tr("Audit chain intact (%Ln entries verified)", nullptr,
+                       int(qMin<qint64>(verification.entriesChecked, std::numeric_limits<int>::max()))));
+                m_banner->setStyleSheet(QStringLiteral("background: #e8f5e9; color: #1b5e20;"));
+            } else {
+                m_banner->setText(tr("Audit chain broken at entry %1: %2. Entries from there on cannot be trusted.")
+                                      .arg(verification.firstBrokenId)
+                                      .arg(verification.problem));
+                m_banner->setStyleSheet(QStringLiteral("background: #fdecea; color: #8e0000; font-weight: bold;"));
+            }
+        });
+}
+
+QList<TablePage *> createListPages(QObject *parent)
+{
+    using Kind = AdminActions::Kind;
+    const auto userOf = [](int idColumn, int emailColumn) {
+        return [idColumn, emailColumn](const QVariantList &row) {
+            RowTarget target;
+            target.userId = row.value(idColumn).toLongLong();
+            target.userEmail = row.value(emailColumn).toString();
+            return target;
+        };
+    };
+    TablePageSpec users {QStringLiteral("users"),
+                         Table::Users,
+                         "users",
+                         QKeySequence(QObject::tr("Ctrl+1")),
+                         [](DatabaseWorker *worker) { return new UserDetailPane(worker); },
+                         {Kind::RevokeUser, Kind::Deactivate, Kind::Reactivate},
+                         false,
+                         false,
+                         [](const QVariantList &row) {
+                             RowTarget target;
+                             target.userId = row.value(column::UserId).toLongLong();
+                             target.userEmail = row.value(column::UserEmail).toString();
+                             target.userActive = row.value(column::UserActive).toBool() ? 1 : 0;
+                             return target;
+                         }};
+    TablePageSpec devices {QStringLiteral("devices"),
+                           Table::Devices,
+                           "devices",
+                           QKeySequence(QObject::tr("Ctrl+2")),
+                           [](DatabaseWorker *worker) { return new DeviceDetailPane(worker); },
+                           {Kind::RevokeUser},
+                           true,
+                           false,
+                           userOf(column::DeviceUserId, column::DeviceUser)};
+    TablePageSpec families {QStringLiteral("sessions"),
+                            Table::Families,
+                            "sessions",
+                            QKeySequence(QObject::tr("Ctrl+3")),
+                            [](DatabaseWorker *worker) { return new FamilyDetailPane(worker); },
+                            {Kind::RevokeFamily, Kind::RevokeUser},
+                            true,
+                            false,
+                            [](const QVariantList &row) {
+                                RowTarget target;
+                                target.userId = row.value(column::FamilyUserId).toLongLong();
+                                target.userEmail = row.value(column::FamilyUser).toString();
+                                target.familyId = row.value(column::FamilyId).toLongLong();
+                                target.familyState = row.value(column::FamilyState).toString();
+                                return target;
+                            }};
+    TablePageSpec events {QStringLiteral("events"),
+                          Table::Events,
+                          "events",
+                          QKeySequence(QObject::tr("Ctrl+4")),
+                          [](DatabaseWorker *) { return new EventDetailPane; },
+                          {Kind::RevokeFamily, Kind::RevokeUser},
+                          true,
+                          true,
+                          [](const QVariantList &row) {
+                              RowTarget target;
+                              target.userId = row.value(column::EventUserId).toLongLong();
+                              target.userEmail = row.value(column::EventUser).toString();
+                              target.familyId = row.value(column::EventFamily).toLongLong();
+                              return target;
+                          }};
+    TablePageSpec audit {QStringLiteral("audit"),
+                         Table::Audit,
+                         "audit",
+                         QKeySequence(QObject::tr("Ctrl+5")),
+                         [](DatabaseWorker *) { return new AuditDetailPane; },
+                         {},
+                         false,
+                         false,
+                         {}};
+    return {new TablePage(std::move(users), parent), new TablePage(std::move(devices), parent),
+            new TablePage(std::move(families), parent), new TablePage(std::move(events), parent),
+            new AuditPage(std::move(audit), parent)};
+}
+
+} // namespace rotor

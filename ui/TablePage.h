@@ -1,0 +1,99 @@
+#pragma once
+
+#include "AdminActions.h"
+#include "Catalog.h"
+#include "ConsolePage.h"
+
+#include <functional>
+#include <memory>
+
+class QAction;
+class QLabel;
+
+namespace rotor {
+
+class DetailPane;
+
+// Everything that makes one of the console's lists, declared in one place (createListPages()): the table (whose
+// columns Catalog declares once), the detail pane, the actions its rows offer and what a row points at. Filters
+// follow from the table (TableView).
+struct TablePageSpec
+{
+    QString id;
+    Table table = Table::Users;
+    const char *icon = "rotor";
+    QKeySequence shortcut;
+    std::function<DetailPane *(DatabaseWorker *detailWorker)> makeDetailPane;
+    QList<AdminActions::Kind> adminActions; // offered on its rows, in this order
+    bool linksToUser = false; // "Open user" on its rows
+    bool linksToFamily = false; // "Open session" on its rows
+    std::function<RowTarget(const QVariantList &row)> target;
+};
+
+// A list page: a TableView over its table, with its own pair of workers (pages and counts on separate connections,
+// so a slow count never holds up the first rows) and its detail pane.
+class TablePage : public ConsolePage
+{
+    Q_OBJECT
+
+public:
+    explicit TablePage(TablePageSpec spec, QObject *parent = nullptr);
+    ~TablePage() override;
+
+    QString id() const override { return m_spec.id; }
+    QString displayName() const override;
+    QIcon icon() const override;
+    QKeySequence shortcut() const override { return m_spec.shortcut; }
+    Table table() const { return m_spec.table; }
+    const QList<AdminActions::Kind> &adminActions() const { return m_spec.adminActions; }
+
+    void attach(const PageContext &context) override;
+    void detach() override;
+    QWidget *widget() const override;
+    void refresh() override;
+    RowTarget target() const override;
+    TableView *tableView() const override { return m_view; }
+    QString statusText() const override;
+
+    // The window's navigation actions, added to the rows that link to a user or a family.
+    void setLinkActions(QAction *openUser, QAction *openFamily);
+
+protected:
+    const PageContext &context() const { return m_context; }
+
+private:
+    TablePageSpec m_spec;
+    PageContext m_context;
+    QAction *m_openUser = nullptr;
+    QAction *m_openFamily = nullptr;
+    std::unique_ptr<DatabaseWorker> m_pageWorker;
+    std::unique_ptr<DatabaseWorker> m_countWorker;
+    TableView *m_view = nullptr;
+};
+
+// The audit log: a list whose banner says whether the hash chain verifies, checked whenever the page is shown or
+// reloaded.
+class AuditPage : public TablePage
+{
+    Q_OBJECT
+
+public:
+    explicit AuditPage(TablePageSpec spec, QObject *parent = nullptr);
+    void attach(const PageContext &context) override;
+    void detach() override;
+    void refresh() override;
+    QString bannerText() const;
+
+protected:
+    void shown() override;
+
+private:
+    void verify();
+    QLabel *m_banner = nullptr;
+    std::unique_ptr<QObject> m_receiver; // answers for a detached page are dropped with it
+};
+
+// The five lists, in navigation order: users, devices, sessions, events, audit (Ctrl+1..5).
+QList<TablePage *> createListPages(QObject *parent);
+
+} // namespace rotor
