@@ -423,7 +423,7 @@ bool Catalog::previewUserRevocation(qint64 userId, RevocationPreview *preview, Q
     Database::Fetch fetched;
     while ((fetched = m_db.fetch(&query, error)) == Database::Fetch::Row) {
         preview->devices << query.value(0).toString();
-        preview->liveSessions += query.value(1).toLongLong();
+        preview->liveFamilies += query.value(1).toLongLong();
     }
     return fetched == Database::Fetch::End;
 }
@@ -443,7 +443,7 @@ bool Catalog::previewFamilyRevocation(qint64 familyId, RevocationPreview *previe
     }
     *preview = {};
     preview->devices << query.value(0).toString();
-    preview->liveSessions = query.value(1).isNull() ? 1 : 0;
+    preview->liveFamilies = query.value(1).isNull() ? 1 : 0;
     return true;
 }
 

@@ -17,7 +17,7 @@ class Database;
 enum class Table { Users, Devices, Families, Events, Audit, Tokens };
 
 namespace column {
-enum User { UserId, UserEmail, UserName, UserActive, UserTokenVersion, UserCreatedAt, UserDevices, UserLiveSessions };
+enum User { UserId, UserEmail, UserName, UserActive, UserTokenVersion, UserCreatedAt, UserDevices, UserLiveFamilies };
 enum Device {
     DeviceId,
     DeviceUser,
@@ -27,7 +27,7 @@ enum Device {
     DeviceFirstSeen,
     DeviceLastSeen,
     DeviceLastIp,
-    DeviceLiveSessions,
+    DeviceLiveFamilies,
     DeviceUserId
 };
 enum Family {
@@ -111,7 +111,7 @@ struct UserRef
 // What a revocation would touch, shown before it is confirmed.
 struct RevocationPreview
 {
-    qint64 liveSessions = 0;
+    qint64 liveFamilies = 0;
     QStringList devices; // names of the devices with a live session
 };
 

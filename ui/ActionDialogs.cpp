@@ -148,7 +148,7 @@ bool confirmRevokeFamily(QWidget *parent, qint64 familyId, const QString &userEm
     const QString device = ConfirmDialog::deviceList(preview.devices);
     QString summary;
     QString details;
-    if (preview.liveSessions > 0) {
+    if (preview.liveFamilies > 0) {
         summary = ConfirmDialog::tr("Revoke session %1 of %2 on %3?").arg(id, userEmail, device);
         details = ConfirmDialog::tr("Its refresh token stops working at once: %1 must sign in again on %2. The session "
                                     "is marked revoked by an administrator, and the revocation is written to the "
@@ -160,13 +160,13 @@ bool confirmRevokeFamily(QWidget *parent, qint64 familyId, const QString &userEm
     }
     ConfirmDialog dialog(parent, ConfirmDialog::tr("Revoke Session"), summary, details,
                          ConfirmDialog::tr("&Revoke Session"), ConfirmDialog::revocationReasons(), true,
-                         preview.liveSessions > 0);
+                         preview.liveFamilies > 0);
     return dialog.ask(reason);
 }
 
 bool confirmRevokeUser(QWidget *parent, const QString &email, const RevocationPreview &preview, QString *reason)
 {
-    const int sessions = int(qMin<qint64>(preview.liveSessions, std::numeric_limits<int>::max()));
+    const int sessions = int(qMin<qint64>(preview.liveFamilies, std::numeric_limits<int>::max()));
     QString summary;
     if (sessions == 1) {
         summary = ConfirmDialog::tr("Revoke the live session of %1 on %2.")

@@ -23,5 +23,19 @@ inline QString windowStateKey()
 {
     return QStringLiteral("mainWindow/state");
 }
+// The recent connections: an array under this group, each entry with a location (never a password) and whether it
+// was opened read-only.
+inline QString recentConnectionsKey()
+{
+    return QStringLiteral("recentConnections");
+}
+inline QString recentLocationKey()
+{
+    return QStringLiteral("location");
+}
+inline QString recentReadOnlyKey()
+{
+    return QStringLiteral("readOnly");
+}
 
 } // namespace rotor::settings

@@ -31,7 +31,7 @@ QString userScheme()
 {
     return QStringLiteral("rotor-user");
 }
-QString sessionScheme()
+QString familyScheme()
 {
     return QStringLiteral("rotor-session");
 }
@@ -103,12 +103,12 @@ QString DetailPane::userLink(qint64 userId, const QString &email)
     return QStringLiteral("<a href=\"%1\">%2</a>").arg(url.toString().toHtmlEscaped(), email.toHtmlEscaped());
 }
 
-QString DetailPane::sessionLink(qint64 familyId)
+QString DetailPane::familyLink(qint64 familyId)
 {
     if (familyId <= 0)
         return QString();
     return QStringLiteral("<a href=\"%1:%2\">%3</a>")
-        .arg(sessionScheme())
+        .arg(familyScheme())
         .arg(familyId)
         .arg(tr("session %1").arg(familyId));
 }
@@ -123,7 +123,7 @@ void DetailPane::followLink(const QString &link)
     if (url.scheme() == userScheme()) {
         const QString query = url.query(QUrl::FullyDecoded);
         emit openUser(id, query.section(QLatin1Char('='), 1));
-    } else if (url.scheme() == sessionScheme()) {
+    } else if (url.scheme() == familyScheme()) {
         emit openFamily(id);
     }
 }
@@ -182,10 +182,10 @@ QTableView *DetailPane::addRelatedTable(const QString &title, PagedTableModel *m
 UserDetailPane::UserDetailPane(DatabaseWorker *worker, QWidget *parent)
     : DetailPane(parent)
     , m_devices(new PagedTableModel(Table::Devices, worker, worker, this))
-    , m_sessions(new PagedTableModel(Table::Families, worker, worker, this))
+    , m_families(new PagedTableModel(Table::Families, worker, worker, this))
 {
     addRelatedTable(tr("Devices"), m_devices, {column::DeviceUser})->setObjectName(QStringLiteral("userDevices"));
-    addRelatedTable(tr("Sessions"), m_sessions, {column::FamilyUser})->setObjectName(QStringLiteral("userSessions"));
+    addRelatedTable(tr("Sessions"), m_families, {column::FamilyUser})->setObjectName(QStringLiteral("userSessions"));
 }
 
 void UserDetailPane::showRow(const QVariantList &row)
@@ -198,21 +198,21 @@ void UserDetailPane::showRow(const QVariantList &row)
                     {tr("Status"), active ? tr("active") : QStringLiteral("<b>%1</b>").arg(tr("inactive"))},
                     {tr("Created"), Presentation::formatTime(row.value(column::UserCreatedAt).toLongLong())},
                     {tr("Token version"), row.value(column::UserTokenVersion).toString()},
-                    {tr("Live sessions"), Presentation::formatCount(row.value(column::UserLiveSessions).toLongLong())},
+                    {tr("Live sessions"), Presentation::formatCount(row.value(column::UserLiveFamilies).toLongLong())},
                     {tr("User ID"), QString::number(userId)}}));
     if (m_devices->filter().userId == userId)
         return; // fresh values of the same user (a refresh); reload() refreshes the lists
     ListRequest scope;
     scope.userId = userId;
     m_devices->setFilter(scope);
-    m_sessions->setFilter(scope);
+    m_families->setFilter(scope);
 }
 
 void UserDetailPane::clear()
 {
     DetailPane::clear();
     m_devices->clear();
-    m_sessions->clear();
+    m_families->clear();
 }
 
 void UserDetailPane::reload()
@@ -220,16 +220,16 @@ void UserDetailPane::reload()
     if (m_devices->filter().userId <= 0)
         return;
     m_devices->refresh();
-    m_sessions->refresh();
+    m_families->refresh();
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 
 DeviceDetailPane::DeviceDetailPane(DatabaseWorker *worker, QWidget *parent)
     : DetailPane(parent)
-    , m_sessions(new PagedTableModel(Table::Families, worker, worker, this))
+    , m_families(new PagedTableModel(Table::Families, worker, worker, this))
 {
-    addRelatedTable(tr("Sessions on this device"), m_sessions, {column::FamilyUser, column::FamilyDevice})
+    addRelatedTable(tr("Sessions on this device"), m_families, {column::FamilyUser, column::FamilyDevice})
         ->setObjectName(QStringLiteral("deviceSessions"));
 }
 
@@ -245,24 +245,24 @@ void DeviceDetailPane::showRow(const QVariantList &row)
          {tr("Last seen"), Presentation::formatTime(row.value(column::DeviceLastSeen).toLongLong())},
          {tr("Last IP"), row.value(column::DeviceLastIp).toString().toHtmlEscaped()},
          {tr("Device ID"), QString::number(deviceId)}}));
-    if (m_sessions->filter().deviceId == deviceId)
+    if (m_families->filter().deviceId == deviceId)
         return; // fresh values of the same device (a refresh); reload() refreshes the list
     ListRequest scope;
     scope.deviceId = deviceId;
-    m_sessions->setFilter(scope);
+    m_families->setFilter(scope);
 }
 
 void DeviceDetailPane::clear()
 {
     DetailPane::clear();
-    m_sessions->clear();
+    m_families->clear();
 }
 
 void DeviceDetailPane::reload()
 {
-    if (m_sessions->filter().deviceId <= 0)
+    if (m_families->filter().deviceId <= 0)
         return;
-    m_sessions->refresh();
+    m_families->refresh();
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -380,7 +380,7 @@ void EventDetailPane::showRow(const QVariantList &row)
         Presentation::eventKindText(kind).toHtmlEscaped(),
         {{tr("Time"), Presentation::formatLongTime(row.value(column::EventTime).toLongLong()).toHtmlEscaped()},
          {tr("User"), userLink(row.value(column::EventUserId).toLongLong(), row.value(column::EventUser).toString())},
-         {tr("Session"), sessionLink(familyId)},
+         {tr("Session"), familyLink(familyId)},
          {tr("Presented generation"), text(column::EventPresentedGeneration)},
          {tr("Current generation"), text(column::EventCurrentGeneration)},
          {tr("IP"), text(column::EventIp)},

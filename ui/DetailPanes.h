@@ -37,7 +37,7 @@ protected:
     // A titled table of fields as rich text; values are escaped, links are kept.
     static QString fieldsHtml(const QString &title, const QList<QPair<QString, QString>> &fields);
     static QString userLink(qint64 userId, const QString &email);
-    static QString sessionLink(qint64 familyId);
+    static QString familyLink(qint64 familyId);
     void setHeader(const QString &html);
     // A small read-only table of related rows, opened on double-click, without the columns that only repeat what
     // the pane is about (catalog columns in hiddenColumns).
@@ -61,11 +61,11 @@ public:
     void clear() override;
     void reload() override;
     PagedTableModel *devicesModel() const { return m_devices; }
-    PagedTableModel *sessionsModel() const { return m_sessions; }
+    PagedTableModel *sessionsModel() const { return m_families; }
 
 private:
     PagedTableModel *m_devices;
-    PagedTableModel *m_sessions;
+    PagedTableModel *m_families;
 };
 
 class DeviceDetailPane : public DetailPane
@@ -77,10 +77,10 @@ public:
     void showRow(const QVariantList &row) override;
     void clear() override;
     void reload() override;
-    PagedTableModel *sessionsModel() const { return m_sessions; }
+    PagedTableModel *sessionsModel() const { return m_families; }
 
 private:
-    PagedTableModel *m_sessions;
+    PagedTableModel *m_families;
 };
 
 class FamilyDetailPane : public DetailPane

@@ -361,7 +361,8 @@ void MainWindow::addPage(ConsolePage *page)
     });
     connect(page, &ConsolePage::updated, this, [this, page]() {
         if (page == currentPage())
-            m_updatedLabel->setText(tr("updated %1").arg(QLocale().toString(QTime::currentTime(), QLocale::LongFormat)));
+            m_updatedLabel->setText(
+                tr("updated %1").arg(QLocale().toString(QTime::currentTime(), QLocale::LongFormat)));
     });
     connect(page, &ConsolePage::statusMessage, statusBar(), &QStatusBar::showMessage);
     connect(page, &ConsolePage::openUserRequested, this, &MainWindow::openUser);

@@ -16,7 +16,7 @@ namespace rotor {
 
 namespace {
 qint64 Policy::*const fieldMembers[] = {&Policy::graceMs, &Policy::refreshIdleTtlMs, &Policy::familyLifetimeMs,
-                                         &Policy::accessTtlMs, &Policy::eventsRetentionMs};
+                                        &Policy::accessTtlMs, &Policy::eventsRetentionMs};
 const char *const fieldNames[] = {"graceEdit", "idleEdit", "lifetimeEdit", "accessTtlEdit", "eventsRetentionEdit"};
 } // namespace
 
@@ -74,7 +74,7 @@ void PolicyPage::attach(const PageContext &context)
         form->addRow(labels[i], m_fields[i]);
         connect(m_fields[i], &QLineEdit::returnPressed, this, &PolicyPage::apply);
     }
-    m_reason = new QLineEdit;
+    m_reason = new QLineEdit(m_widget);
     m_reason->setObjectName(QStringLiteral("policyReasonEdit"));
     m_reason->setPlaceholderText(tr("why (written to the audit log)"));
     if (!context.spec.readOnly)
@@ -200,7 +200,8 @@ void PolicyPage::apply()
         [policy, reason = m_reason->text(), spec = m_context.spec](Database &db) {
             SystemClock clock;
             std::pair<bool, QString> result;
-            result.first = AdminService(db, clock, Actor::forConnection(spec)).setPolicy(policy, reason, &result.second);
+            result.first
+                = AdminService(db, clock, Actor::forConnection(spec)).setPolicy(policy, reason, &result.second);
             return result;
         },
         [this](const std::pair<bool, QString> &result) {
@@ -218,9 +219,10 @@ void PolicyPage::apply()
 
 QString PolicyPage::statusText() const
 {
-    return m_loaded ? tr("grace %1, sessions %2").arg(Policy::formatDuration(m_stored.graceMs),
-                                                     Policy::formatDuration(m_stored.familyLifetimeMs))
-                    : QString();
+    return m_loaded
+        ? tr("grace %1, sessions %2")
+              .arg(Policy::formatDuration(m_stored.graceMs), Policy::formatDuration(m_stored.familyLifetimeMs))
+        : QString();
 }
 
 } // namespace rotor

@@ -55,7 +55,7 @@ QString Presentation::columnTitle(Table table, int column)
             return tr("Created");
         case column::UserDevices:
             return tr("Devices");
-        case column::UserLiveSessions:
+        case column::UserLiveFamilies:
             return tr("Live sessions");
         }
         break;
@@ -77,7 +77,7 @@ QString Presentation::columnTitle(Table table, int column)
             return tr("Last seen");
         case column::DeviceLastIp:
             return tr("Last IP");
-        case column::DeviceLiveSessions:
+        case column::DeviceLiveFamilies:
             return tr("Live sessions");
         case column::DeviceUserId:
             return tr("User ID");

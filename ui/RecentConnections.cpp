@@ -1,15 +1,12 @@
 #include "RecentConnections.h"
 
+#include "ConsoleSettings.h"
+
 #include <QSettings>
 
 namespace rotor {
 
 namespace {
-
-// The one place these settings keys are spelled.
-constexpr char groupKey[] = "recentConnections";
-constexpr char locationKey[] = "location";
-constexpr char readOnlyKey[] = "readOnly";
 
 bool sameLocation(const ConnectionSpec &a, const ConnectionSpec &b)
 {
@@ -22,13 +19,13 @@ QList<ConnectionSpec> RecentConnections::load()
 {
     QSettings settings;
     QList<ConnectionSpec> specs;
-    const int size = settings.beginReadArray(QLatin1String(groupKey));
+    const int size = settings.beginReadArray(settings::recentConnectionsKey());
     for (int i = 0; i < size; ++i) {
         settings.setArrayIndex(i);
         ConnectionSpec spec;
-        spec.readOnly = settings.value(QLatin1String(readOnlyKey), false).toBool();
+        spec.readOnly = settings.value(settings::recentReadOnlyKey(), false).toBool();
         QString error;
-        if (ConnectionSpec::parse(settings.value(QLatin1String(locationKey)).toString(), &spec, &error))
+        if (ConnectionSpec::parse(settings.value(settings::recentLocationKey()).toString(), &spec, &error))
             specs.append(spec);
     }
     settings.endArray();
@@ -60,13 +57,13 @@ void RecentConnections::clear()
 void RecentConnections::save(const QList<ConnectionSpec> &specs)
 {
     QSettings settings;
-    settings.remove(QLatin1String(groupKey));
-    settings.beginWriteArray(QLatin1String(groupKey), int(specs.size()));
+    settings.remove(settings::recentConnectionsKey());
+    settings.beginWriteArray(settings::recentConnectionsKey(), int(specs.size()));
     for (int i = 0; i < specs.size(); ++i) {
         settings.setArrayIndex(i);
         // displayName() never includes the password.
-        settings.setValue(QLatin1String(locationKey), specs.at(i).displayName());
-        settings.setValue(QLatin1String(readOnlyKey), specs.at(i).readOnly);
+        settings.setValue(settings::recentLocationKey(), specs.at(i).displayName());
+        settings.setValue(settings::recentReadOnlyKey(), specs.at(i).readOnly);
     }
     settings.endArray();
     settings.sync();

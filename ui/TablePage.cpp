@@ -80,9 +80,8 @@ void TablePage::attach(const PageContext &context)
     connect(m_view, &TableView::statusMessage, this, &ConsolePage::statusMessage);
     connect(m_view->model(), &PagedTableModel::countChanged, this, &ConsolePage::statusChanged);
     connect(m_view->model(), &PagedTableModel::updated, this, &ConsolePage::updated);
-    connect(m_view->model(), &PagedTableModel::failed, this, [this](const QString &error) {
-        emit statusMessage(tr("Could not load rows: %1").arg(error), 10000);
-    });
+    connect(m_view->model(), &PagedTableModel::failed, this,
+            [this](const QString &error) { emit statusMessage(tr("Could not load rows: %1").arg(error), 10000); });
 }
 
 void TablePage::detach()
@@ -181,9 +180,8 @@ void AuditPage::verify()
                 m_banner->setText(tr("The audit chain could not be verified: %1").arg(result.second));
                 m_banner->setStyleSheet(QStringLiteral("background: #fff3e0; color: #8a4b00;"));
             } else if (verification.intact) {
-                m_banner->setText(
-                    tr("Audit chain intact (%Ln entries verified)", nullptr,
-                       int(qMin<qint64>(verification.entriesChecked, std::numeric_limits<int>::max()))));
+                m_banner->setText(tr("Audit chain intact (%Ln entries verified)", nullptr,
+                                     int(qMin<qint64>(verification.entriesChecked, std::numeric_limits<int>::max()))));
                 m_banner->setStyleSheet(QStringLiteral("background: #e8f5e9; color: #1b5e20;"));
             } else {
                 m_banner->setText(tr("Audit chain broken at entry %1: %2. Entries from there on cannot be trusted.")

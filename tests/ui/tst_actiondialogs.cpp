@@ -50,7 +50,7 @@ private slots:
 void TestActionDialogs::revokeUserShowsCountsAndDevices()
 {
     RevocationPreview preview;
-    preview.liveSessions = 3;
+    preview.liveFamilies = 3;
     preview.devices = {QStringLiteral("Pixel 8"), QStringLiteral("Firefox on Linux")};
     QString summary;
     QString details;
@@ -70,7 +70,7 @@ void TestActionDialogs::revokeUserShowsCountsAndDevices()
 void TestActionDialogs::confirmStaysDisabledUntilAReason()
 {
     RevocationPreview preview;
-    preview.liveSessions = 1;
+    preview.liveFamilies = 1;
     preview.devices = {QStringLiteral("Pixel 8")};
     bool disabledAtFirst = false;
     bool disabledForBlanks = false;
@@ -101,7 +101,7 @@ void TestActionDialogs::confirmStaysDisabledUntilAReason()
 void TestActionDialogs::cancelReturnsFalse()
 {
     RevocationPreview preview;
-    preview.liveSessions = 2;
+    preview.liveFamilies = 2;
     preview.devices = {QStringLiteral("Pixel 8")};
     whenDialogOpens([](QDialog *dialog) {
         QTest::keyClicks(dialog->findChild<QComboBox *>(QStringLiteral("reasonEdit")), QStringLiteral("typed"));
@@ -126,7 +126,7 @@ void TestActionDialogs::escapeReturnsFalse()
 void TestActionDialogs::revokeFamilyNamesTheSession()
 {
     RevocationPreview preview;
-    preview.liveSessions = 1;
+    preview.liveFamilies = 1;
     preview.devices = {QStringLiteral("Work laptop")};
     QString summary;
     whenDialogOpens([&](QDialog *dialog) {

@@ -510,11 +510,11 @@ void TestConsole::revokeUserSessions()
 {
     TableView *users = waitForView(Table::Users);
     // A user with live sessions.
-    users->model()->sort(users->model()->modelColumn(column::UserLiveSessions), Qt::DescendingOrder);
+    users->model()->sort(users->model()->modelColumn(column::UserLiveFamilies), Qt::DescendingOrder);
     QTRY_VERIFY_WITH_TIMEOUT(!users->model()->isLoading() && users->model()->isRowLoaded(0), timeout);
     selectFirstRow(users);
     const qint64 userId = users->currentRowValues().value(column::UserId).toLongLong();
-    QVERIFY(users->currentRowValues().value(column::UserLiveSessions).toLongLong() > 0);
+    QVERIFY(users->currentRowValues().value(column::UserLiveFamilies).toLongLong() > 0);
 
     QSignalSpy finished(m_window.get(), &MainWindow::actionFinished);
     whenModal([](QDialog *dialog) { confirmWithReason(dialog, QStringLiteral("account compromised")); });
@@ -527,7 +527,7 @@ void TestConsole::revokeUserSessions()
     live.state = QStringLiteral("active");
     QCOMPARE(m_database.count(live), qint64(0));
     // The row shows it without a manual refresh.
-    QTRY_VERIFY_WITH_TIMEOUT(users->currentRowValues().value(column::UserLiveSessions).toLongLong() == 0
+    QTRY_VERIFY_WITH_TIMEOUT(users->currentRowValues().value(column::UserLiveFamilies).toLongLong() == 0
                                  || users->model()->value(0, column::UserId).toLongLong() != userId,
                              timeout);
 }
