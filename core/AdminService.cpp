@@ -234,6 +234,18 @@ bool AdminService::revokeFamily(qint64 familyId, const QString &reason, QString 
         error);
 }
 
+bool AdminService::recordUserAction(qint64 userId, qint64 now, const char *eventKind, const QString &detail,
+                                    const QString &action, const QString &reason, QString *error)
+{
+    SecurityEvent event;
+    event.kind = QString::fromLatin1(eventKind);
+    event.occurredAt = now;
+    event.userId = userId;
+    event.detail = detail;
+    return store::recordEvent(m_db, event, nullptr, error)
+        && appendAudit(m_db, now, m_actor, action, userTarget(userId), reason.trimmed(), error);
+}
+
 bool AdminService::revokeLiveFamilies(qint64 userId, qint64 now, const char *reason, int *revoked, QString *error)
 {
     static const char liveFamiliesSql[] = "SELECT id FROM token_families WHERE user_id = :user AND revoked_at IS NULL "
@@ -277,16 +289,11 @@ bool AdminService::revokeUser(qint64 userId, const QString &reason, int *familie
             if (!m_db.run(bumpSql, {{":user", userId}}, stepError)
                 || !revokeLiveFamilies(userId, now, revoke_reason::userRevoked, &revoked, stepError))
                 return Database::Step::Abort;
-            SecurityEvent event;
-            event.kind = QString::fromLatin1(event_kind::userRevoked);
-            event.occurredAt = now;
-            event.userId = userId;
-            event.detail = QCoreApplication::translate("rotor::AdminService", "%n session(s) revoked by %1 (%2): %3",
-                                                       nullptr, revoked)
-                               .arg(m_actor.name, m_actor.origin, reason.trimmed());
-            if (!store::recordEvent(m_db, event, nullptr, stepError)
-                || !appendAudit(m_db, now, m_actor, QStringLiteral("revoke-user"), userTarget(userId), reason.trimmed(),
-                                stepError))
+            const QString detail = QCoreApplication::translate("rotor::AdminService",
+                                                               "%n session(s) revoked by %1 (%2): %3", nullptr, revoked)
+                                       .arg(m_actor.name, m_actor.origin, reason.trimmed());
+            if (!recordUserAction(userId, now, event_kind::userRevoked, detail, QStringLiteral("revoke-user"), reason,
+                                  stepError))
                 return Database::Step::Abort;
             if (familiesRevoked)
                 *familiesRevoked = revoked;
@@ -321,19 +328,14 @@ bool AdminService::setUserActive(qint64 userId, bool active, const QString &reas
             int revoked = 0;
             if (!active && !revokeLiveFamilies(userId, now, revoke_reason::userDeactivated, &revoked, stepError))
                 return Database::Step::Abort;
-            SecurityEvent event;
-            event.kind = QString::fromLatin1(active ? event_kind::userActivated : event_kind::userDeactivated);
-            event.occurredAt = now;
-            event.userId = userId;
-            event.detail = active
+            const QString detail = active
                 ? tr("by %1 (%2): %3").arg(m_actor.name, m_actor.origin, reason.trimmed())
                 : QCoreApplication::translate("rotor::AdminService", "by %1 (%2), %n session(s) revoked: %3", nullptr,
                                               revoked)
                       .arg(m_actor.name, m_actor.origin, reason.trimmed());
-            if (!store::recordEvent(m_db, event, nullptr, stepError)
-                || !appendAudit(m_db, now, m_actor,
-                                active ? QStringLiteral("activate-user") : QStringLiteral("deactivate-user"),
-                                userTarget(userId), reason.trimmed(), stepError))
+            if (!recordUserAction(userId, now, active ? event_kind::userActivated : event_kind::userDeactivated, detail,
+                                  active ? QStringLiteral("activate-user") : QStringLiteral("deactivate-user"), reason,
+                                  stepError))
                 return Database::Step::Abort;
             if (familiesRevoked)
                 *familiesRevoked = revoked;

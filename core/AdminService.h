@@ -66,6 +66,10 @@ public:
 
 private:
     bool userEmail(qint64 userId, QString *email, QString *error);
+    // Inside the caller's transaction: what an administrator did to a user, as a security event and an audit entry
+    // naming the user by id.
+    bool recordUserAction(qint64 userId, qint64 now, const char *eventKind, const QString &detail,
+                          const QString &action, const QString &reason, QString *error);
     // Inside the caller's transaction.
     bool revokeLiveFamilies(qint64 userId, qint64 now, const char *reason, int *revoked, QString *error);
 
