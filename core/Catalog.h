@@ -82,6 +82,7 @@ struct ColumnInfo
     const char *key; // stable name for JSON and CSV
     Type type;
     bool hidden; // carried for links, not shown as a column
+    const char *title; // as a person reads it, translated in the context "rotor::Presentation"
 };
 
 struct ListRequest
