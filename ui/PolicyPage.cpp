@@ -31,7 +31,7 @@ PolicyPage::~PolicyPage()
 
 QIcon PolicyPage::icon() const
 {
-    return icons::named("rotor");
+    return icons::named("policy");
 }
 
 QWidget *PolicyPage::widget() const
@@ -71,12 +71,23 @@ void PolicyPage::attach(const PageContext &context)
         m_fields[i]->setObjectName(QLatin1String(fieldNames[i]));
         m_fields[i]->setToolTip(hints[i]);
         m_fields[i]->setReadOnly(context.spec.readOnly);
-        form->addRow(labels[i], m_fields[i]);
+        m_fields[i]->setMaximumWidth(m_fields[i]->fontMetrics().horizontalAdvance(QStringLiteral("0000000000")) + 16);
+        // What a change does, beside the field: an administrator should not have to hover to learn it.
+        auto *hint = new QLabel(hints[i]);
+        hint->setWordWrap(true);
+        hint->setForegroundRole(QPalette::PlaceholderText);
+        auto *row = new QHBoxLayout;
+        row->addWidget(m_fields[i]);
+        row->addWidget(hint, 1);
+        auto *label = new QLabel(labels[i]);
+        label->setBuddy(m_fields[i]); // the mnemonic reaches the field, not the row
+        form->addRow(label, row);
         connect(m_fields[i], &QLineEdit::returnPressed, this, &PolicyPage::apply);
     }
     m_reason = new QLineEdit(m_widget);
     m_reason->setObjectName(QStringLiteral("policyReasonEdit"));
     m_reason->setPlaceholderText(tr("why (written to the audit log)"));
+    m_reason->setMaximumWidth(480);
     if (!context.spec.readOnly)
         form->addRow(tr("&Reason:"), m_reason);
     else
