@@ -185,7 +185,7 @@ UserDetailPane::UserDetailPane(DatabaseWorker *worker, QWidget *parent)
     , m_families(new PagedTableModel(Table::Families, worker, worker, this))
 {
     addRelatedTable(tr("Devices"), m_devices, {column::DeviceUser})->setObjectName(QStringLiteral("userDevices"));
-    addRelatedTable(tr("Sessions"), m_families, {column::FamilyUser})->setObjectName(QStringLiteral("userSessions"));
+    addRelatedTable(tr("Sessions"), m_families, {column::FamilyUser})->setObjectName(QStringLiteral("userFamilies"));
 }
 
 void UserDetailPane::showRow(const QVariantList &row)
@@ -230,7 +230,7 @@ DeviceDetailPane::DeviceDetailPane(DatabaseWorker *worker, QWidget *parent)
     , m_families(new PagedTableModel(Table::Families, worker, worker, this))
 {
     addRelatedTable(tr("Sessions on this device"), m_families, {column::FamilyUser, column::FamilyDevice})
-        ->setObjectName(QStringLiteral("deviceSessions"));
+        ->setObjectName(QStringLiteral("deviceFamilies"));
 }
 
 void DeviceDetailPane::showRow(const QVariantList &row)

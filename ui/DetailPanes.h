@@ -61,7 +61,7 @@ public:
     void clear() override;
     void reload() override;
     PagedTableModel *devicesModel() const { return m_devices; }
-    PagedTableModel *sessionsModel() const { return m_families; }
+    PagedTableModel *familiesModel() const { return m_families; }
 
 private:
     PagedTableModel *m_devices;
@@ -77,7 +77,7 @@ public:
     void showRow(const QVariantList &row) override;
     void clear() override;
     void reload() override;
-    PagedTableModel *sessionsModel() const { return m_families; }
+    PagedTableModel *familiesModel() const { return m_families; }
 
 private:
     PagedTableModel *m_families;

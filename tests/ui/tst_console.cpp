@@ -266,13 +266,13 @@ void TestConsole::everyViewShowsDetail()
         ListRequest sessions = devices;
         sessions.table = Table::Families;
         QTRY_COMPARE_WITH_TIMEOUT(pane->devicesModel()->totalCount(), m_database.count(devices), timeout);
-        QTRY_COMPARE_WITH_TIMEOUT(pane->sessionsModel()->totalCount(), m_database.count(sessions), timeout);
+        QTRY_COMPARE_WITH_TIMEOUT(pane->familiesModel()->totalCount(), m_database.count(sessions), timeout);
     } else if (table == Table::Devices) {
         auto *pane = qobject_cast<DeviceDetailPane *>(view->detailPane());
         ListRequest sessions;
         sessions.table = Table::Families;
         sessions.deviceId = row.value(column::DeviceId).toLongLong();
-        QTRY_COMPARE_WITH_TIMEOUT(pane->sessionsModel()->totalCount(), m_database.count(sessions), timeout);
+        QTRY_COMPARE_WITH_TIMEOUT(pane->familiesModel()->totalCount(), m_database.count(sessions), timeout);
     } else if (table == Table::Families) {
         auto *pane = qobject_cast<FamilyDetailPane *>(view->detailPane());
         ListRequest tokens;
