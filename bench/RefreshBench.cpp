@@ -27,7 +27,11 @@
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
+#include <thread>
 #include <unistd.h>
 
 namespace {
@@ -59,6 +63,9 @@ Options:
   --warmup N          refreshes per variant before measuring (default 300)
   --reps R            repetitions; the median is reported (default 7)
   --variants LIST     comma-separated subset of rotor,floor,naive,flood (default all)
+  --threads LIST      concurrency levels for rotor and its floor: caller threads on one SQLite file, connections
+                      to PostgreSQL, each thread with its own connection (default 1,4,8; level 1 also runs naive
+                      and flood, and the per-call cost of the grace, replay and unknown-token paths)
   --dir DIR           folder for the SQLite file (default: a fresh temporary folder, removed afterwards)
   --json FILE         results as JSON (default bench-results/refresh.json)
   -h, --help          this text
@@ -75,6 +82,7 @@ struct Options
     int reps = 7;
     QStringList variants {QStringLiteral("rotor"), QStringLiteral("floor"), QStringLiteral("naive"),
                           QStringLiteral("flood")};
+    QList<int> threads {1, 4, 8};
     QString dir;
     QString jsonPath = QStringLiteral("bench-results/refresh.json");
 };
@@ -89,7 +97,7 @@ int parseArguments(const QStringList &arguments, Options *options)
         "refresh_bench", usageText, arguments, {QStringLiteral("--no-sqlite")},
         {QStringLiteral("--pg"), QStringLiteral("--users"), QStringLiteral("--families"), QStringLiteral("--rotations"),
          QStringLiteral("--warmup"), QStringLiteral("--reps"), QStringLiteral("--variants"), QStringLiteral("--dir"),
-         QStringLiteral("--json")},
+         QStringLiteral("--json"), QStringLiteral("--threads")},
         [&](const QString &flag, const QString &value) -> QString {
             const std::pair<const char *, std::pair<int *, int>> counts[] = {{"--users", {&options->users, 0}},
                                                                              {"--families", {&options->families, 1}},
@@ -108,6 +116,17 @@ int parseArguments(const QStringList &arguments, Options *options)
                 options->dir = value;
             else if (flag == QLatin1String("--json"))
                 options->jsonPath = value;
+            else if (flag == QLatin1String("--threads")) {
+                options->threads.clear();
+                for (const QString &level : value.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+                    int count = 0;
+                    if (!parseCount(level, 1, &count) || count > 64)
+                        return QStringLiteral("--threads takes levels from 1 to 64, not '%1'").arg(level);
+                    options->threads.append(count);
+                }
+                if (options->threads.isEmpty())
+                    return QStringLiteral("--threads needs at least one level");
+            }
             else if (flag == QLatin1String("--variants")) {
                 options->variants = value.split(QLatin1Char(','), Qt::SkipEmptyParts);
                 if (options->variants.isEmpty())
@@ -271,6 +290,396 @@ QJsonObject measureCrypto(const rotor::Keys &keys, const floor::Keys &floorKeys,
     return crypto;
 }
 
+// One variant's repetitions at one concurrency level, as reported.
+struct Measured
+{
+    QString name;
+    QString method;
+    std::vector<Summary> reps;
+    QJsonObject extra;
+};
+
+std::pair<double, double> range(const std::vector<double> &values)
+{
+    const auto [low, high] = std::minmax_element(values.begin(), values.end());
+    return values.empty() ? std::pair<double, double>(0, 0) : std::pair<double, double>(*low, *high);
+}
+
+// The table rows and JSON entries of one level: medians over the repetitions and their spread (min-max); ratios
+// are paired within a repetition, since the floor ran moments apart on the same machine and database.
+QJsonArray reportLevel(const QString &backend, int concurrency, const std::vector<Measured> &measured, Table *table)
+{
+    const Measured *floorRun = nullptr;
+    const Measured *rotorRun = nullptr;
+    for (const Measured &run : measured) {
+        if (run.name == QLatin1String("floor"))
+            floorRun = &run;
+        if (run.name == QLatin1String("rotor"))
+            rotorRun = &run;
+    }
+    QJsonArray variants;
+    for (const Measured &run : measured) {
+        std::vector<double> perSecond, mean, p50, p99, ratios, p50Ratios, throughputToRotor;
+        QJsonArray reps;
+        for (size_t r = 0; r < run.reps.size(); ++r) {
+            const Summary &s = run.reps[r];
+            perSecond.push_back(s.perSecond);
+            mean.push_back(s.meanUs);
+            p50.push_back(s.p50Us);
+            p99.push_back(s.p99Us);
+            if (floorRun) {
+                ratios.push_back(s.meanUs / floorRun->reps[r].meanUs);
+                p50Ratios.push_back(s.p50Us / floorRun->reps[r].p50Us);
+            }
+            if (rotorRun)
+                throughputToRotor.push_back(s.perSecond / rotorRun->reps[r].perSecond);
+            reps.append(QJsonObject {{QStringLiteral("refreshes_per_s"), s.perSecond},
+                                     {QStringLiteral("mean_us"), s.meanUs},
+                                     {QStringLiteral("p50_us"), s.p50Us},
+                                     {QStringLiteral("p99_us"), s.p99Us},
+                                     {QStringLiteral("max_us"), s.maxUs}});
+        }
+        const auto [slowest, fastest] = range(perSecond);
+        QJsonObject entry {{QStringLiteral("variant"), run.name},
+                           {QStringLiteral("method"), run.method},
+                           {QStringLiteral("concurrency"), concurrency},
+                           {QStringLiteral("refreshes_per_s"), median(perSecond)},
+                           {QStringLiteral("refreshes_per_s_min"), slowest},
+                           {QStringLiteral("refreshes_per_s_max"), fastest},
+                           {QStringLiteral("mean_us"), median(mean)},
+                           {QStringLiteral("p50_us"), median(p50)},
+                           {QStringLiteral("p99_us"), median(p99)},
+                           {QStringLiteral("repetitions"), reps}};
+        QString ratioRange = QStringLiteral("-");
+        if (floorRun) {
+            const auto [low, high] = range(ratios);
+            entry.insert(QStringLiteral("ratio_to_floor"), median(ratios));
+            entry.insert(QStringLiteral("ratio_to_floor_min"), low);
+            entry.insert(QStringLiteral("ratio_to_floor_max"), high);
+            entry.insert(QStringLiteral("ratio_to_floor_p50"), median(p50Ratios));
+            ratioRange = fixed(low, 2) + QLatin1Char('-') + fixed(high, 2);
+        }
+        if (rotorRun && run.name == QLatin1String("flood")) {
+            // Rotations per second under the flood over those without it, paired within each repetition.
+            entry.insert(QStringLiteral("throughput_to_rotor"), median(throughputToRotor));
+            std::printf("%s: under the flood, rotations run at %.2fx of rotor's rate (median of %zu repetitions)\n",
+                        qPrintable(backend), median(throughputToRotor), throughputToRotor.size());
+        }
+        for (auto it = run.extra.begin(); it != run.extra.end(); ++it)
+            entry.insert(it.key(), it.value());
+        variants.append(entry);
+        table->addRow({backend, QString::number(concurrency), run.name, grouped(median(perSecond)),
+                       grouped(slowest) + QLatin1Char('-') + grouped(fastest), fixed(median(mean), 1),
+                       fixed(median(p50), 1), fixed(median(p99), 1),
+                       floorRun ? fixed(median(ratios), 2) : QStringLiteral("-"), ratioRange,
+                       floorRun ? fixed(median(p50Ratios), 2) : QStringLiteral("-")});
+    }
+    return variants;
+}
+
+// Threads that each build their own instance of every variant (a Qt SQL connection is used only by the thread that
+// opened it; each floor thread has its own C-API connection) and run their share of a repetition when told: all
+// released at once, the wall time taken until the last one is done.
+class Crew
+{
+public:
+    using Factory = std::function<std::unique_ptr<Variant>()>;
+
+    ~Crew()
+    {
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            m_stop = true;
+            ++m_generation;
+        }
+        m_wake.notify_all();
+        for (std::thread &thread : m_threads)
+            thread.join();
+    }
+
+    // tokens[thread][variant]: the live token of each session that thread walks for that variant.
+    bool start(const std::vector<Factory> &factories, std::vector<std::vector<std::vector<QByteArray>>> tokens,
+               int warmup, QString *error)
+    {
+        m_variantCount = factories.size();
+        m_tokens = std::move(tokens);
+        m_latencies.assign(m_tokens.size(), {});
+        m_errors.assign(m_tokens.size(), QString());
+        for (size_t t = 0; t < m_tokens.size(); ++t)
+            m_threads.emplace_back([this, t, factories, warmup]() { work(t, factories, warmup); });
+        std::unique_lock<std::mutex> lock(m_mutex);
+        m_done.wait(lock, [this]() { return m_ready == m_threads.size(); });
+        for (const QString &failure : m_errors) {
+            if (!failure.isEmpty()) {
+                *error = failure;
+                return false;
+            }
+        }
+        return true;
+    }
+
+    QString method(size_t variant) const { return m_methods.value(int(variant)); }
+
+    // count rotations of one variant, shared out over the threads.
+    bool run(size_t variant, int count, Summary *summary, QString *error)
+    {
+        const auto begin = SteadyClock::now();
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            m_variant = variant;
+            m_perThread = std::max(1, count / int(m_threads.size()));
+            m_finished = 0;
+            ++m_generation;
+        }
+        m_wake.notify_all();
+        std::unique_lock<std::mutex> lock(m_mutex);
+        m_done.wait(lock, [this]() { return m_finished == m_threads.size(); });
+        const double wall = microsecondsBetween(begin, SteadyClock::now()) / 1e6;
+        std::vector<double> all;
+        for (size_t t = 0; t < m_threads.size(); ++t) {
+            if (!m_errors[t].isEmpty()) {
+                *error = m_errors[t];
+                return false;
+            }
+            all.insert(all.end(), m_latencies[t].begin(), m_latencies[t].end());
+        }
+        *summary = summarize(std::move(all), wall);
+        return true;
+    }
+
+private:
+    void work(size_t t, const std::vector<Factory> &factories, int warmup)
+    {
+        std::vector<std::unique_ptr<Variant>> variants;
+        std::vector<size_t> next(factories.size(), 0);
+        QString error;
+        const auto rotate = [&](size_t v, std::vector<double> *latencies) {
+            std::vector<QByteArray> &tokens = m_tokens[t][v];
+            QByteArray &token = tokens[next[v]];
+            next[v] = (next[v] + 1) % tokens.size();
+            const auto t0 = SteadyClock::now();
+            if (!variants[v]->rotate(&token, &error))
+                return false;
+            if (latencies)
+                latencies->push_back(microsecondsBetween(t0, SteadyClock::now()));
+            return true;
+        };
+        bool ok = true;
+        for (size_t v = 0; v < factories.size() && ok; ++v) {
+            variants.push_back(factories[v]());
+            ok = variants.back()->start(&error);
+            for (int i = 0; i < warmup / int(m_tokens.size()) + 1 && ok; ++i)
+                ok = rotate(v, nullptr);
+        }
+        quint64 seen = 0;
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            if (!ok)
+                m_errors[t] = error;
+            if (t == 0)
+                for (const auto &variant : variants)
+                    m_methods.append(variant->method());
+            seen = m_generation;
+            ++m_ready;
+        }
+        m_done.notify_all();
+        for (;;) {
+            size_t variant = 0;
+            int count = 0;
+            {
+                std::unique_lock<std::mutex> lock(m_mutex);
+                m_wake.wait(lock, [&]() { return m_generation != seen; });
+                seen = m_generation;
+                if (m_stop)
+                    return;
+                variant = m_variant;
+                count = m_perThread;
+                m_latencies[t].clear();
+            }
+            std::vector<double> latencies;
+            latencies.reserve(size_t(count));
+            for (int i = 0; i < count && ok && m_errors[t].isEmpty(); ++i)
+                ok = rotate(variant, &latencies);
+            {
+                std::lock_guard<std::mutex> lock(m_mutex);
+                m_latencies[t] = std::move(latencies);
+                if (!ok && m_errors[t].isEmpty())
+                    m_errors[t] = error;
+                ++m_finished;
+            }
+            m_done.notify_all();
+        }
+    }
+
+    std::vector<std::thread> m_threads;
+    size_t m_variantCount = 0;
+    std::vector<std::vector<std::vector<QByteArray>>> m_tokens;
+    std::vector<std::vector<double>> m_latencies;
+    std::vector<QString> m_errors;
+    QStringList m_methods;
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+    std::condition_variable m_done;
+    quint64 m_generation = 0;
+    size_t m_ready = 0;
+    size_t m_finished = 0;
+    size_t m_variant = 0;
+    int m_perThread = 0;
+    bool m_stop = false;
+};
+
+// Signs in count sessions for the benchmark (users taken round robin) and returns their refresh tokens.
+bool signIn(const rotor::ConnectionSpec &spec, const rotor::Keys &keys, const Client &client, int count,
+            const QString &label, std::vector<QByteArray> *tokens, QString *error)
+{
+    rotor::Database db(spec);
+    if (!db.open(rotor::Database::OpenMode::OpenExisting, error))
+        return false;
+    QSqlQuery query(db.handle());
+    QStringList emails;
+    if (!query.exec(QStringLiteral("SELECT email FROM users WHERE active ORDER BY id DESC LIMIT %1").arg(count))) {
+        *error = rotor::Database::describe(query.lastError());
+        return false;
+    }
+    while (query.next())
+        emails << query.value(0).toString();
+    query.finish();
+    if (emails.isEmpty()) {
+        *error = QStringLiteral("no active user to sign in (seed some with --users)");
+        return false;
+    }
+    rotor::SystemClock clock;
+    rotor::RotationService service(db, keys, clock, rotor::Policy());
+    const QString stamp = QString::number(QDateTime::currentMSecsSinceEpoch(), 36);
+    for (int i = 0; i < count; ++i) {
+        rotor::DeviceInfo device;
+        device.deviceKey = QStringLiteral("bench-%1-%2-%3").arg(label, stamp).arg(i);
+        device.deviceName = QStringLiteral("refresh_bench %1").arg(label);
+        device.ip = QString::fromLatin1(client.ip);
+        device.userAgent = QString::fromLatin1(client.userAgent);
+        const rotor::LoginResult login = service.login(emails[i % emails.size()], device);
+        if (!login.ok()) {
+            *error = QStringLiteral("sign-in failed: %1").arg(login.error);
+            return false;
+        }
+        tokens->push_back(login.tokens.refreshToken);
+    }
+    return true;
+}
+
+// Rotor and its floor with `threads` callers at once, each on its own connection.
+bool runConcurrent(const QString &backend, const rotor::ConnectionSpec &spec, const QString &floorTarget, int threads,
+                   const Options &options, const rotor::Keys &keys, const floor::Keys &floorKeys, Table *table,
+                   QJsonArray *results, QString *error)
+{
+    const rotor::Policy policy;
+    const Client client;
+    const std::vector<Crew::Factory> factories {
+        [=]() { return makeRotor(spec, keys, policy, client); },
+        [=]() {
+            return backend == QLatin1String("sqlite") ? makeSqliteFloor(floorTarget, floorKeys, policy, client)
+                                                      : makePostgresFloor(floorTarget, floorKeys, policy, client);
+        }};
+    const int perThread = std::max(10, options.families / threads);
+    std::vector<std::vector<std::vector<QByteArray>>> tokens(static_cast<size_t>(threads));
+    for (int t = 0; t < threads; ++t) {
+        for (size_t v = 0; v < factories.size(); ++v) {
+            std::vector<QByteArray> sessions;
+            if (!signIn(spec, keys, client, perThread, QStringLiteral("t%1v%2x%3").arg(t).arg(v).arg(threads),
+                        &sessions, error))
+                return false;
+            tokens[size_t(t)].push_back(std::move(sessions));
+        }
+    }
+    std::printf("%s: %d threads, measuring %d repetitions of %d refreshes per variant...\n", qPrintable(backend),
+                threads, options.reps, options.rotations);
+    std::fflush(stdout);
+    Crew crew;
+    if (!crew.start(factories, std::move(tokens), options.warmup, error))
+        return false;
+    std::vector<Measured> measured {{QStringLiteral("rotor"), crew.method(0), {}, {}},
+                                    {QStringLiteral("floor"), crew.method(1), {}, {}}};
+    for (int rep = 0; rep < options.reps; ++rep) {
+        for (size_t k = 0; k < measured.size(); ++k) {
+            const size_t v = (size_t(rep) + k) % measured.size();
+            Summary summary;
+            if (!crew.run(v, options.rotations, &summary, error))
+                return false;
+            measured[v].reps.push_back(summary);
+        }
+    }
+    results->append(QJsonObject {{QStringLiteral("backend"), backend},
+                                 {QStringLiteral("concurrency"), threads},
+                                 {QStringLiteral("variants"), reportLevel(backend, threads, measured, table)},
+                                 {QStringLiteral("peak_rss_kb_after"), qint64(peakRssKb())}});
+    return true;
+}
+
+// The other paths of a refresh, per call, at one caller: a grace retry, a replay, an unknown token (Rotor only:
+// the floor implements the plain rotation).
+QJsonObject measurePaths(const QString &backend, const rotor::ConnectionSpec &spec, const rotor::Keys &keys,
+                         Table *table, QString *error)
+{
+    constexpr int calls = 300;
+    rotor::Database db(spec);
+    if (!db.open(rotor::Database::OpenMode::OpenExisting, error))
+        return {};
+    rotor::SystemClock clock;
+    rotor::Policy noGrace;
+    noGrace.graceMs = 0;
+    rotor::RotationService withGrace(db, keys, clock, rotor::Policy());
+    rotor::RotationService withoutGrace(db, keys, clock, noGrace);
+    const Client client;
+    const rotor::DeviceInfo device {QStringLiteral("bench-paths"), QString(), QString::fromLatin1(client.ip),
+                                    QString::fromLatin1(client.userAgent)};
+    QSqlQuery query(db.handle());
+    if (!query.exec(QStringLiteral("SELECT email FROM users WHERE active ORDER BY id LIMIT 1")) || !query.next()) {
+        *error = QStringLiteral("no user for the path measurement");
+        return {};
+    }
+    const QString email = query.value(0).toString();
+    query.finish();
+    const auto usedToken = [&](rotor::RotationService &service) {
+        const rotor::LoginResult login = service.login(email, device);
+        return login.ok() && service.refresh(login.tokens.refreshToken, device).ok() ? login.tokens.refreshToken
+                                                                                     : QByteArray();
+    };
+    struct Path
+    {
+        const char *name;
+        rotor::RotationService *service;
+        QByteArray token; // empty: a fresh random token each call
+        rotor::Outcome expected;
+    };
+    const std::vector<Path> paths {{"grace_retry", &withGrace, usedToken(withGrace), rotor::Outcome::GraceRetry},
+                                   {"replay_detected", &withoutGrace, usedToken(withoutGrace), rotor::Outcome::Replay},
+                                   {"token_unknown", &withGrace, QByteArray(), rotor::Outcome::Unknown}};
+    QJsonObject json;
+    for (const Path &path : paths) {
+        std::vector<double> latencies;
+        const auto begin = SteadyClock::now();
+        for (int i = 0; i < calls; ++i) {
+            const QByteArray token = path.token.isEmpty() ? rotor::refresh_token::generate() : path.token;
+            const auto t0 = SteadyClock::now();
+            const rotor::RefreshResult result = path.service->refresh(token, device);
+            latencies.push_back(microsecondsBetween(t0, SteadyClock::now()));
+            if (result.storageFailed || result.outcome != path.expected) {
+                *error = QStringLiteral("%1: got %2 (%3)")
+                             .arg(QLatin1String(path.name), QLatin1String(rotor::outcomeName(result.outcome)),
+                                  result.error);
+                return {};
+            }
+        }
+        const Summary s = summarize(std::move(latencies), microsecondsBetween(begin, SteadyClock::now()) / 1e6);
+        json.insert(QLatin1String(path.name), QJsonObject {{QStringLiteral("calls"), calls},
+                                                           {QStringLiteral("mean_us"), s.meanUs},
+                                                           {QStringLiteral("p50_us"), s.p50Us},
+                                                           {QStringLiteral("p99_us"), s.p99Us}});
+        table->addRow({backend, QLatin1String(path.name), fixed(s.meanUs, 1), fixed(s.p50Us, 1), fixed(s.p99Us, 1)});
+    }
+    return json;
+}
+
 bool runBackend(const QString &backend, const rotor::ConnectionSpec &spec, const QString &floorTarget,
                 const Options &options, const rotor::Keys &keys, const floor::Keys &floorKeys, Table *table,
                 QJsonArray *results, QString *error)
@@ -319,63 +728,10 @@ bool runBackend(const QString &backend, const rotor::ConnectionSpec &spec, const
         }
     }
 
-    const VariantRun *floorRun = nullptr;
-    const VariantRun *rotorRun = nullptr;
-    for (const VariantRun &run : runs) {
-        if (run.variant->name() == QLatin1String("floor"))
-            floorRun = &run;
-        if (run.variant->name() == QLatin1String("rotor"))
-            rotorRun = &run;
-    }
-    QJsonArray variants;
-    for (const VariantRun &run : runs) {
-        std::vector<double> perSecond, mean, p50, p99, ratios, p50Ratios, throughputToRotor;
-        QJsonArray reps;
-        for (size_t r = 0; r < run.reps.size(); ++r) {
-            const Summary &s = run.reps[r];
-            perSecond.push_back(s.perSecond);
-            mean.push_back(s.meanUs);
-            p50.push_back(s.p50Us);
-            p99.push_back(s.p99Us);
-            // Paired within a repetition: the floor ran moments apart on the same machine and database.
-            if (floorRun) {
-                ratios.push_back(s.meanUs / floorRun->reps[r].meanUs);
-                p50Ratios.push_back(s.p50Us / floorRun->reps[r].p50Us);
-            }
-            if (rotorRun)
-                throughputToRotor.push_back(s.perSecond / rotorRun->reps[r].perSecond);
-            reps.append(QJsonObject {{QStringLiteral("refreshes_per_s"), s.perSecond},
-                                     {QStringLiteral("mean_us"), s.meanUs},
-                                     {QStringLiteral("p50_us"), s.p50Us},
-                                     {QStringLiteral("p99_us"), s.p99Us},
-                                     {QStringLiteral("max_us"), s.maxUs}});
-        }
-        QJsonObject entry {{QStringLiteral("variant"), run.variant->name()},
-                           {QStringLiteral("method"), run.variant->method()},
-                           {QStringLiteral("refreshes_per_s"), median(perSecond)},
-                           {QStringLiteral("mean_us"), median(mean)},
-                           {QStringLiteral("p50_us"), median(p50)},
-                           {QStringLiteral("p99_us"), median(p99)},
-                           {QStringLiteral("repetitions"), reps}};
-        if (floorRun) {
-            entry.insert(QStringLiteral("ratio_to_floor"), median(ratios));
-            entry.insert(QStringLiteral("ratio_to_floor_p50"), median(p50Ratios));
-        }
-        if (rotorRun && run.variant->name() == QLatin1String("flood")) {
-            // Rotations per second under the flood over those without it, paired within each repetition.
-            entry.insert(QStringLiteral("throughput_to_rotor"), median(throughputToRotor));
-            std::printf("%s: under the flood, rotations run at %.2fx of rotor's rate (median of %zu repetitions)\n",
-                        qPrintable(backend), median(throughputToRotor), throughputToRotor.size());
-        }
-        const QJsonObject extra = run.variant->extra();
-        for (auto it = extra.begin(); it != extra.end(); ++it)
-            entry.insert(it.key(), it.value());
-        variants.append(entry);
-        table->addRow({backend, run.variant->name(), grouped(median(perSecond)), fixed(median(mean), 1),
-                       fixed(median(p50), 1), fixed(median(p99), 1),
-                       floorRun ? fixed(median(ratios), 2) : QStringLiteral("-"),
-                       floorRun ? fixed(median(p50Ratios), 2) : QStringLiteral("-")});
-    }
+    std::vector<Measured> measured;
+    for (const VariantRun &run : runs)
+        measured.push_back({run.variant->name(), run.variant->method(), run.reps, run.variant->extra()});
+    const QJsonArray variants = reportLevel(backend, 1, measured, table);
     // What the flood left in the events table: one row per address and minute, counting every presentation.
     {
         rotor::Database db(spec);
@@ -392,6 +748,7 @@ bool runBackend(const QString &backend, const rotor::ConnectionSpec &spec, const
         }
     }
     QJsonObject result {{QStringLiteral("backend"), backend},
+                        {QStringLiteral("concurrency"), 1},
                         {QStringLiteral("setup"), setup},
                         {QStringLiteral("variants"), variants},
                         {QStringLiteral("peak_rss_kb_after"), qint64(peakRssKb())}};
@@ -404,6 +761,23 @@ bool runBackend(const QString &backend, const rotor::ConnectionSpec &spec, const
         }
     }
     results->append(result);
+    return true;
+}
+
+// The concurrency levels above one, then the per-call paths, on a database runBackend prepared.
+bool runLevelsAndPaths(const QString &backend, const rotor::ConnectionSpec &spec, const QString &floorTarget,
+                       const Options &options, const rotor::Keys &keys, const floor::Keys &floorKeys, Table *table,
+                       Table *pathsTable, QJsonArray *results, QJsonObject *paths, QString *error)
+{
+    for (int threads : options.threads) {
+        if (threads > 1
+            && !runConcurrent(backend, spec, floorTarget, threads, options, keys, floorKeys, table, results, error))
+            return false;
+    }
+    const QJsonObject measured = measurePaths(backend, spec, keys, pathsTable, error);
+    if (measured.isEmpty())
+        return false;
+    paths->insert(backend, measured);
     return true;
 }
 
@@ -445,11 +819,16 @@ int main(int argc, char *argv[])
                               QStringLiteral("included: the floor does the same crypto per refresh as Rotor, on "
                                              "OpenSSL directly")}});
 
-    Table table({QStringLiteral("backend"), QStringLiteral("variant"), QStringLiteral("refreshes/s"),
+    Table table({QStringLiteral("backend"), QStringLiteral("threads"), QStringLiteral("variant"),
+                 QStringLiteral("refreshes/s"), QStringLiteral("min-max/s"),
                  QStringLiteral("mean µs"), QStringLiteral("p50 µs"), QStringLiteral("p99 µs"),
-                 QStringLiteral("x floor"), QStringLiteral("x floor p50")},
-                2);
+                 QStringLiteral("x floor"), QStringLiteral("x floor min-max"), QStringLiteral("x floor p50")},
+                3);
     QJsonArray results;
+    Table pathsTable({QStringLiteral("backend"), QStringLiteral("path (rotor, 1 thread)"), QStringLiteral("mean µs"),
+                      QStringLiteral("p50 µs"), QStringLiteral("p99 µs")},
+                     2);
+    QJsonObject paths;
 
     if (options.sqlite) {
         QTemporaryDir temporary(QDir::temp().filePath(QStringLiteral("rotor-bench-XXXXXX")));
@@ -462,7 +841,9 @@ int main(int argc, char *argv[])
         for (const QString &suffix : {QString(), QStringLiteral("-wal"), QStringLiteral("-shm")})
             QFile::remove(path + suffix);
         const bool ok = runBackend(QStringLiteral("sqlite"), rotor::ConnectionSpec::sqlite(path), path, options, keys,
-                                   floorKeys, &table, &results, &error);
+                                   floorKeys, &table, &results, &error)
+            && runLevelsAndPaths(QStringLiteral("sqlite"), rotor::ConnectionSpec::sqlite(path), path, options, keys,
+                                 floorKeys, &table, &pathsTable, &results, &paths, &error);
         for (const QString &suffix : {QString(), QStringLiteral("-wal"), QStringLiteral("-shm")})
             QFile::remove(path + suffix);
         if (!ok) {
@@ -478,7 +859,9 @@ int main(int argc, char *argv[])
             return 2;
         }
         if (!runBackend(QStringLiteral("postgres"), spec, options.pgUri, options, keys, floorKeys, &table, &results,
-                        &error)) {
+                        &error)
+            || !runLevelsAndPaths(QStringLiteral("postgres"), spec, options.pgUri, options, keys, floorKeys, &table,
+                                  &pathsTable, &results, &paths, &error)) {
             std::fprintf(stderr, "refresh_bench: postgres: %s\n", qPrintable(error));
             return 1;
         }
@@ -493,10 +876,13 @@ int main(int argc, char *argv[])
     json.insert(QStringLiteral("crypto"), measureCrypto(keys, floorKeys, &crypto));
     json.insert(QStringLiteral("versions"), versions);
     json.insert(QStringLiteral("results"), results);
+    json.insert(QStringLiteral("paths"), paths);
     json.insert(QStringLiteral("peak_rss_kb"), qint64(peakRssKb()));
 
     std::printf("\n");
     table.print();
+    std::printf("\n");
+    pathsTable.print();
     std::printf("\n");
     crypto.print();
     std::printf("\npeak RSS %.1f MiB; Qt %s, SQLite %s, libpq %d\n", double(peakRssKb()) / 1024, qVersion(),

@@ -12,6 +12,8 @@
 #include <QUrl>
 
 #include <atomic>
+#include <chrono>
+#include <mutex>
 
 namespace rotor {
 
@@ -32,6 +34,27 @@ QString tr(const char *text)
 {
     return QCoreApplication::translate("rotor::Database", text);
 }
+
+// One write lock per SQLite file in this process. Writers of one process queue on it, and the next one is woken the
+// moment the last one commits, instead of colliding on SQLite's own lock, whose busy handler sleeps blindly in
+// millisecond steps (several threads of one server would collapse). Writers in other processes still meet on
+// SQLite's lock.
+std::shared_ptr<std::timed_mutex> processWriteLock(const QString &path)
+{
+    static std::mutex guard;
+    static QHash<QString, std::weak_ptr<std::timed_mutex>> locks;
+    const QString key = QFileInfo(path).absoluteFilePath();
+    const std::lock_guard<std::mutex> held(guard);
+    std::shared_ptr<std::timed_mutex> lock = locks.value(key).lock();
+    if (!lock) {
+        lock = std::make_shared<std::timed_mutex>();
+        locks.insert(key, lock);
+    }
+    return lock;
+}
+
+// As long as SQLite's busy timeout (QSQLITE_BUSY_TIMEOUT below).
+constexpr std::chrono::milliseconds writeLockTimeout {10000};
 
 QString nextConnectionName()
 {
@@ -95,6 +118,7 @@ Database::Database(const ConnectionSpec &spec)
     , m_connectionName(nextConnectionName())
     , m_thread(QThread::currentThread())
     , m_statements(std::make_unique<QHash<const char *, QSqlQuery *>>())
+    , m_writeLock(spec.backend == Backend::Sqlite ? processWriteLock(spec.sqlitePath) : nullptr)
 { }
 
 Database::~Database()
@@ -572,15 +596,26 @@ bool Database::transact(const std::function<Step(QString *error)> &body, QString
         m_lastError = QSqlError();
         Step step = Step::Abort;
         bool commitUnanswered = false;
-        if (beginWrite(error)) {
-            step = body(error);
-            if (step == Step::Commit) {
-                if (commit(error))
-                    return true;
-                commitUnanswered = true;
+        {
+            std::unique_lock<std::timed_mutex> writer;
+            if (m_writeLock) {
+                writer = std::unique_lock<std::timed_mutex>(*m_writeLock, std::defer_lock);
+                if (!writer.try_lock_for(writeLockTimeout)) {
+                    *error = tr("the database stayed busy: another writer of this program held it for %1 s")
+                                 .arg(writeLockTimeout.count() / 1000);
+                    return false;
+                }
             }
+            if (beginWrite(error)) {
+                step = body(error);
+                if (step == Step::Commit) {
+                    if (commit(error))
+                        return true;
+                    commitUnanswered = true;
+                }
+            }
+            rollback();
         }
-        rollback();
         if (step == Step::Abort && !m_lastError.isValid())
             return false; // the body refused for a reason of its own, already in error
         const ErrorKind kind = step == Step::Retry ? ErrorKind::Transient : recover(m_lastError);

@@ -13,6 +13,7 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <mutex>
 
 class QSqlQuery;
 class QThread;
@@ -76,7 +77,8 @@ public:
     const QSqlError &lastError() const { return m_lastError; }
 
     enum class Step { Commit, Abort, Retry };
-    // Runs body inside a write transaction. A transient failure (SQLite busy, PostgreSQL serialization failure or
+    // Runs body inside a write transaction. On SQLite the connections of this process to one file take turns on a
+    // shared lock first, so they never meet on SQLite's own lock (whose busy handler sleeps). A transient failure (SQLite busy, PostgreSQL serialization failure or
     // deadlock) or a lost connection retries the whole transaction a bounded number of times; Abort rolls back.
     // Commit means the body's work, including any error it records, is made durable before transact returns.
     // When the connection drops after COMMIT was sent (PostgreSQL), the transaction's fate is looked up by its id
@@ -137,6 +139,8 @@ private:
     Policy m_policy;
     QElapsedTimer m_policyAge; // invalid: not read yet
     std::unique_ptr<QHash<const char *, QSqlQuery *>> m_statements;
+    // SQLite: the write lock this process's connections to the same file share (transact() holds it per attempt).
+    std::shared_ptr<std::timed_mutex> m_writeLock;
 };
 
 } // namespace rotor
