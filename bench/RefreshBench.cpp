@@ -126,8 +126,7 @@ int parseArguments(const QStringList &arguments, Options *options)
                 }
                 if (options->threads.isEmpty())
                     return QStringLiteral("--threads needs at least one level");
-            }
-            else if (flag == QLatin1String("--variants")) {
+            } else if (flag == QLatin1String("--variants")) {
                 options->variants = value.split(QLatin1Char(','), Qt::SkipEmptyParts);
                 if (options->variants.isEmpty())
                     return QStringLiteral("--variants needs at least one of rotor, floor, naive, flood");
@@ -574,12 +573,12 @@ bool runConcurrent(const QString &backend, const rotor::ConnectionSpec &spec, co
 {
     const rotor::Policy policy;
     const Client client;
-    const std::vector<Crew::Factory> factories {
-        [=]() { return makeRotor(spec, keys, policy, client); },
-        [=]() {
-            return backend == QLatin1String("sqlite") ? makeSqliteFloor(floorTarget, floorKeys, policy, client)
-                                                      : makePostgresFloor(floorTarget, floorKeys, policy, client);
-        }};
+    const std::vector<Crew::Factory> factories {[=]() { return makeRotor(spec, keys, policy, client); },
+                                                [=]() {
+                                                    return backend == QLatin1String("sqlite")
+                                                        ? makeSqliteFloor(floorTarget, floorKeys, policy, client)
+                                                        : makePostgresFloor(floorTarget, floorKeys, policy, client);
+                                                }};
     const int perThread = std::max(10, options.families / threads);
     std::vector<std::vector<std::vector<QByteArray>>> tokens(static_cast<size_t>(threads));
     for (int t = 0; t < threads; ++t) {
@@ -671,10 +670,11 @@ QJsonObject measurePaths(const QString &backend, const rotor::ConnectionSpec &sp
             }
         }
         const Summary s = summarize(std::move(latencies), microsecondsBetween(begin, SteadyClock::now()) / 1e6);
-        json.insert(QLatin1String(path.name), QJsonObject {{QStringLiteral("calls"), calls},
-                                                           {QStringLiteral("mean_us"), s.meanUs},
-                                                           {QStringLiteral("p50_us"), s.p50Us},
-                                                           {QStringLiteral("p99_us"), s.p99Us}});
+        json.insert(QLatin1String(path.name),
+                    QJsonObject {{QStringLiteral("calls"), calls},
+                                 {QStringLiteral("mean_us"), s.meanUs},
+                                 {QStringLiteral("p50_us"), s.p50Us},
+                                 {QStringLiteral("p99_us"), s.p99Us}});
         table->addRow({backend, QLatin1String(path.name), fixed(s.meanUs, 1), fixed(s.p50Us, 1), fixed(s.p99Us, 1)});
     }
     return json;
@@ -820,9 +820,9 @@ int main(int argc, char *argv[])
                                              "OpenSSL directly")}});
 
     Table table({QStringLiteral("backend"), QStringLiteral("threads"), QStringLiteral("variant"),
-                 QStringLiteral("refreshes/s"), QStringLiteral("min-max/s"),
-                 QStringLiteral("mean µs"), QStringLiteral("p50 µs"), QStringLiteral("p99 µs"),
-                 QStringLiteral("x floor"), QStringLiteral("x floor min-max"), QStringLiteral("x floor p50")},
+                 QStringLiteral("refreshes/s"), QStringLiteral("min-max/s"), QStringLiteral("mean µs"),
+                 QStringLiteral("p50 µs"), QStringLiteral("p99 µs"), QStringLiteral("x floor"),
+                 QStringLiteral("x floor min-max"), QStringLiteral("x floor p50")},
                 3);
     QJsonArray results;
     Table pathsTable({QStringLiteral("backend"), QStringLiteral("path (rotor, 1 thread)"), QStringLiteral("mean µs"),

@@ -78,11 +78,12 @@ public:
 
     enum class Step { Commit, Abort, Retry };
     // Runs body inside a write transaction. On SQLite the connections of this process to one file take turns on a
-    // shared lock first, so they never meet on SQLite's own lock (whose busy handler sleeps). A transient failure (SQLite busy, PostgreSQL serialization failure or
-    // deadlock) or a lost connection retries the whole transaction a bounded number of times; Abort rolls back.
-    // Commit means the body's work, including any error it records, is made durable before transact returns.
-    // When the connection drops after COMMIT was sent (PostgreSQL), the transaction's fate is looked up by its id
-    // before anything is retried: a committed body is reported as done, never run a second time.
+    // shared lock first, so they never meet on SQLite's own lock (whose busy handler sleeps). A transient failure
+    // (SQLite busy, PostgreSQL serialization failure or deadlock) or a lost connection retries the whole transaction a
+    // bounded number of times; Abort rolls back. Commit means the body's work, including any error it records, is made
+    // durable before transact returns. When the connection drops after COMMIT was sent (PostgreSQL), the transaction's
+    // fate is looked up by its id before anything is retried: a committed body is reported as done, never run a second
+    // time.
     bool transact(const std::function<Step(QString *error)> &body, QString *error);
     // Reopens a connection that was lost (PostgreSQL); false with a clear error while the server is still away.
     // Statements run through this class call it themselves; code that builds its own QSqlQuery calls it first.
