@@ -78,9 +78,10 @@ public:
 
     QString method() const override
     {
-        return m_db.isPostgres() ? QStringLiteral("RotationService::refresh: one statement (Qt QPSQL)")
-                                 : QStringLiteral("RotationService::refresh: BEGIN IMMEDIATE + 5 statements + COMMIT "
-                                                  "(Qt QSQLITE)");
+        return m_db.isPostgres()
+            ? QStringLiteral("RotationService::refresh: one statement (libpq, prepared once per connection)")
+            : QStringLiteral("RotationService::refresh: BEGIN IMMEDIATE + 5 statements + COMMIT "
+                             "(Qt QSQLITE)");
     }
 
 private:
@@ -403,29 +404,6 @@ private:
 // floor on PostgreSQL: PQprepare once, then PQexecPrepared of Rotor's single statement with the same parameters.
 
 // Rotor's :name placeholders as libpq's $n, the same name always the same number.
-std::string positional(const char *sql, std::vector<std::string> *names)
-{
-    std::string out;
-    for (const char *p = sql; *p; ++p) {
-        if (*p == ':' && p[1] >= 'a' && p[1] <= 'z' && (p == sql || p[-1] != ':')) {
-            const char *end = p + 1;
-            while ((*end >= 'a' && *end <= 'z') || *end == '_')
-                ++end;
-            const std::string name(p + 1, end);
-            size_t index = 0;
-            while (index < names->size() && (*names)[index] != name)
-                ++index;
-            if (index == names->size())
-                names->push_back(name);
-            out += '$' + std::to_string(index + 1);
-            p = end - 1;
-        } else {
-            out += *p;
-        }
-    }
-    return out;
-}
-
 class PostgresFloor final : public Variant
 {
 public:
@@ -448,7 +426,7 @@ public:
         PGresult *result = PQexec(m_conn, "SET client_min_messages = warning");
         PQclear(result);
         std::vector<std::string> names;
-        const std::string sql = positional(rotatePostgres, &names);
+        const std::string sql = rotor::sql::positional(rotatePostgres, &names);
         const std::vector<std::string> expected {"lifetime", "hash", "now", "claim", "successor", "idle", "ip", "ua"};
         if (names != expected) {
             *error = QStringLiteral("floor: unexpected parameters in the rotation statement");

@@ -1,5 +1,7 @@
 #include "Database.h"
 
+#include "RotationSql.h"
+
 #include <QCoreApplication>
 #include <QDir>
 #include <QElapsedTimer>
@@ -10,6 +12,8 @@
 #include <QSqlRecord>
 #include <QThread>
 #include <QUrl>
+
+#include <libpq-fe.h>
 
 #include <atomic>
 #include <chrono>
@@ -118,6 +122,7 @@ Database::Database(const ConnectionSpec &spec)
     , m_connectionName(nextConnectionName())
     , m_thread(QThread::currentThread())
     , m_statements(std::make_unique<QHash<const char *, QSqlQuery *>>())
+    , m_nativeStatements(std::make_unique<QHash<const char *, NativeStatement>>())
     , m_writeLock(spec.backend == Backend::Sqlite ? processWriteLock(spec.sqlitePath) : nullptr)
 { }
 
@@ -199,6 +204,7 @@ bool Database::openConnection(QString *error, bool immutable)
             options << QStringLiteral("sslmode=") + m_spec.sslMode;
         m_db.setConnectOptions(options.join(QLatin1Char(';')));
     }
+    ++m_connectionGeneration;
     if (!m_db.open()) {
         *error = sqlite ? tr("cannot open %1: %2").arg(m_spec.sqlitePath, describe(m_db.lastError()))
                         : tr("cannot connect to %1: %2").arg(m_spec.displayName(), describe(m_db.lastError()));
@@ -515,6 +521,84 @@ bool Database::execute(QSqlQuery &query, const QString &sql, const QVariantMap &
     return true;
 }
 
+bool Database::runNative(const char *sql, std::initializer_list<NativeBinding> values, QList<QList<QByteArray>> *rows,
+                         QString *error)
+{
+    Q_ASSERT_X(QThread::currentThread() == m_thread, "Database", "a connection is used only by its own thread");
+    if (!ensureOpen(error))
+        return false;
+    const QVariant handle = m_db.driver()->handle();
+    // QPSQL hands out its PGconn (a typedef of struct pg_conn, which is the name Qt's meta type records).
+    const bool isPgConn = handle.isValid()
+        && (qstrcmp(handle.typeName(), "pg_conn*") == 0 || qstrcmp(handle.typeName(), "PGconn*") == 0);
+    PGconn *conn = isPgConn ? *static_cast<PGconn *const *>(handle.constData()) : nullptr;
+    if (!conn)
+        return fail(QSqlError(tr("no PostgreSQL connection handle"), QString(), QSqlError::ConnectionError), error);
+    // A statement libpq reports on, as a QSqlError that recover() classifies like the driver's own.
+    const auto failed = [&](PGresult *result) {
+        const char *field = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+        const QString state = field ? QString::fromLatin1(field) : QString(); // before PQclear frees it
+        QString message = QString::fromUtf8(result ? PQresultErrorMessage(result) : PQerrorMessage(conn)).trimmed();
+        if (message.isEmpty())
+            message = QString::fromUtf8(PQerrorMessage(conn)).trimmed();
+        const bool lost = PQstatus(conn) == CONNECTION_BAD;
+        PQclear(result);
+        return fail(QSqlError(message, message, lost ? QSqlError::ConnectionError : QSqlError::StatementError,
+                              !state.isEmpty() ? state : (lost ? QStringLiteral("08006") : QString())),
+                    error);
+    };
+    NativeStatement &statement = (*m_nativeStatements)[sql];
+    if (statement.name.isEmpty()) {
+        statement.name = "rotor_native_" + QByteArray::number(m_nativeStatements->size());
+        statement.text = sql::positional(sql, &statement.names);
+    }
+    if (statement.preparedOnConnection != m_connectionGeneration) {
+        PGresult *prepared
+            = PQprepare(conn, statement.name.constData(), statement.text.c_str(), int(statement.names.size()), nullptr);
+        if (PQresultStatus(prepared) != PGRES_COMMAND_OK)
+            return failed(prepared);
+        PQclear(prepared);
+        statement.preparedOnConnection = m_connectionGeneration;
+    }
+    std::vector<const char *> texts(statement.names.size(), nullptr);
+    std::vector<int> lengths(statement.names.size(), 0);
+    std::vector<int> formats(statement.names.size(), 0);
+    std::vector<QByteArray> terminated; // text values need a terminating NUL; keep them alive
+    terminated.reserve(statement.names.size());
+    for (size_t i = 0; i < statement.names.size(); ++i) {
+        const NativeBinding *binding = nullptr;
+        for (const NativeBinding &candidate : values) {
+            if (statement.names[i] == candidate.name)
+                binding = &candidate;
+        }
+        if (!binding)
+            return fail(QSqlError(tr("no value for :%1").arg(QString::fromStdString(statement.names[i])), QString(),
+                                  QSqlError::StatementError),
+                        error);
+        terminated.push_back(binding->value);
+        texts[i] = terminated.back().constData();
+        lengths[i] = int(binding->value.size());
+        formats[i] = binding->binary ? 1 : 0;
+    }
+    PGresult *result = PQexecPrepared(conn, statement.name.constData(), int(texts.size()), texts.data(), lengths.data(),
+                                      formats.data(), 0);
+    const ExecStatusType status = PQresultStatus(result);
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK)
+        return failed(result);
+    rows->clear();
+    for (int row = 0; row < PQntuples(result); ++row) {
+        QList<QByteArray> columns;
+        for (int column = 0; column < PQnfields(result); ++column)
+            columns.append(PQgetisnull(result, row, column)
+                               ? QByteArray()
+                               : QByteArray(PQgetvalue(result, row, column), PQgetlength(result, row, column)));
+        rows->append(columns);
+    }
+    PQclear(result);
+    m_lastError = QSqlError();
+    return true;
+}
+
 bool Database::exec(const QString &sql, QString *error)
 {
     if (!ensureOpen(error))
@@ -533,6 +617,7 @@ bool Database::ensureOpen(QString *error)
     // connection that could not be re-established while the server was away would never be tried again.
     if (!m_db.isValid())
         return fail(QSqlError(tr("the database is not open"), QString(), QSqlError::ConnectionError), error);
+    ++m_connectionGeneration;
     if (m_db.open()) {
         if (applySessionSettings(error))
             return true;
@@ -750,6 +835,7 @@ Database::ErrorKind Database::recover(const QSqlError &error)
     clearStatements();
     m_db.close();
     QString ignored;
+    ++m_connectionGeneration;
     if (m_db.open() && applySessionSettings(&ignored))
         return ErrorKind::ConnectionLost;
     return ErrorKind::Other;

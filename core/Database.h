@@ -14,6 +14,8 @@
 #include <initializer_list>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <vector>
 
 class QSqlQuery;
 class QThread;
@@ -66,6 +68,20 @@ public:
     // Moves query to its next row. A read that fails is reported as a failure (error set, lastError() updated),
     // never taken for "no more rows": a storage error must not turn into an outcome.
     Fetch fetch(QSqlQuery *query, QString *error);
+    // PostgreSQL: runs sql (named :placeholders, a string literal like run()'s) through libpq itself, prepared once
+    // per connection, with binary bytea and text values, on this connection's own PGconn. The hot path's one round
+    // trip without QPSQL's per-call cost (it writes the values into an EXECUTE text and reads text back). Only
+    // between Qt statements, never while one is active; the PGconn is taken from the driver at each call, never
+    // kept, so a reconnect (a new PGconn) simply prepares again. rows: each column as text, SQL NULL as a null
+    // QByteArray. Failures are recorded like run()'s (lastError(), recover()).
+    struct NativeBinding
+    {
+        const char *name; // "now" for :now
+        QByteArray value;
+        bool binary = false; // bytea as raw bytes; otherwise the value's text
+    };
+    bool runNative(const char *sql, std::initializer_list<NativeBinding> values, QList<QList<QByteArray>> *rows,
+                   QString *error);
     // Runs an ad-hoc statement (migrations, session settings, BEGIN/COMMIT).
     bool exec(const QString &sql, QString *error);
     // Prepares and runs an ad-hoc statement (one built at run time, not cached) on query, binding the values whose
@@ -140,6 +156,15 @@ private:
     Policy m_policy;
     QElapsedTimer m_policyAge; // invalid: not read yet
     std::unique_ptr<QHash<const char *, QSqlQuery *>> m_statements;
+    struct NativeStatement
+    {
+        QByteArray name; // rotor_native_<n>
+        std::string text; // with $1, $2, ...
+        std::vector<std::string> names;
+        int preparedOnConnection = -1; // m_connectionGeneration it was prepared on
+    };
+    std::unique_ptr<QHash<const char *, NativeStatement>> m_nativeStatements;
+    int m_connectionGeneration = 0; // counts (re)opened connections
     // SQLite: the write lock this process's connections to the same file share (transact() holds it per attempt).
     std::shared_ptr<std::timed_mutex> m_writeLock;
 };

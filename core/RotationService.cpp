@@ -315,25 +315,24 @@ bool RotationService::rotateInOneStatement(const Presented &presented, const Pol
     // The time is bound before the statement waits for the family's lock. That is fine: a token someone else
     // consumed meanwhile gives zero rows, and decideAndApply() then reads the clock again once it holds the lock.
     const qint64 now = m_clock.nowMs();
-    QSqlQuery *query = m_db.run(sql::rotatePostgres,
-                                {{":hash", presented.hash},
-                                 {":lifetime", policy.familyLifetimeMs},
-                                 {":now", now},
-                                 {":claim", presented.claimId},
-                                 {":successor", presented.successorHash},
-                                 {":idle", policy.refreshIdleTtlMs},
-                                 {":ip", device.ip},
-                                 {":ua", device.userAgent}},
-                                &result->error);
-    if (!query)
+    // Through libpq itself: this statement is the whole refresh, so QPSQL's per-call cost would be most of ours.
+    QList<QList<QByteArray>> rows;
+    if (!m_db.runNative(sql::rotatePostgres,
+                        {{"lifetime", QByteArray::number(policy.familyLifetimeMs)},
+                         {"hash", presented.hash, true},
+                         {"now", QByteArray::number(now)},
+                         {"claim", presented.claimId, true},
+                         {"successor", presented.successorHash, true},
+                         {"idle", QByteArray::number(policy.refreshIdleTtlMs)},
+                         {"ip", device.ip.toUtf8()},
+                         {"ua", device.userAgent.toUtf8()}},
+                        &rows, &result->error))
         return false;
-    if (m_db.fetch(query, &result->error) != Database::Fetch::Row) {
-        query->finish();
+    if (rows.isEmpty())
         return false;
-    }
-    result->tokens = issue(query->value(0).toLongLong(), query->value(1).toLongLong(), query->value(2).toLongLong(),
-                           query->value(3).toInt(), now, query->value(4).toLongLong(), policy.accessTtlMs, {});
-    query->finish();
+    const QList<QByteArray> &row = rows.first();
+    result->tokens = issue(row.value(0).toLongLong(), row.value(1).toLongLong(), row.value(2).toLongLong(),
+                           row.value(3).toInt(), now, row.value(4).toLongLong(), policy.accessTtlMs, {});
     return true;
 }
 

@@ -2,7 +2,35 @@
 
 // The SQL of the refresh path, in one place: RotationService runs it, and the benchmarks' C-API floors run the
 // very same text, so a floor always measures the same work. Placeholders are named (:now, :hash, ...).
+#include <string>
+#include <vector>
+
 namespace rotor::sql {
+
+// The text with its named placeholders (:name) replaced by $1, $2, ... in order of first appearance, as libpq's
+// PQprepare takes it; *names receives the names in that order.
+inline std::string positional(const char *sql, std::vector<std::string> *names)
+{
+    std::string out;
+    for (const char *p = sql; *p; ++p) {
+        if (*p == ':' && p[1] >= 'a' && p[1] <= 'z' && (p == sql || p[-1] != ':')) {
+            const char *end = p + 1;
+            while ((*end >= 'a' && *end <= 'z') || *end == '_')
+                ++end;
+            const std::string name(p + 1, end);
+            size_t index = 0;
+            while (index < names->size() && (*names)[index] != name)
+                ++index;
+            if (index == names->size())
+                names->push_back(name);
+            out += '$' + std::to_string(index + 1);
+            p = end - 1;
+        } else {
+            out += *p;
+        }
+    }
+    return out;
+}
 
 // The hot path on PostgreSQL: one statement, one round trip. It is the SQL form of decide()'s Rotate branch:
 // it locks the family (the same lock order as revocation, so the two never deadlock), claims the presented token

@@ -166,7 +166,7 @@ void LostReplyProxy::run()
                 if (!pair.typed) {
                     const qint32 code = int32At(message, 4);
                     pair.typed = code != sslRequestCode && code != gssEncRequestCode;
-                } else if (message.at(0) == 'Q') {
+                } else if (message.at(0) == 'Q' || message.at(0) == 'B') { // a simple Query, or a Bind's values
                     std::lock_guard<std::mutex> lock(m_mutex);
                     if (!m_needle.isEmpty() && message.contains(m_needle)) {
                         m_needle.clear();

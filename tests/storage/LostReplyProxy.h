@@ -10,8 +10,10 @@
 // A TCP proxy between a PostgreSQL client and its server that can lose one reply, the way a network does: it passes
 // every byte through until it is armed, then forwards the next simple Query message whose text contains a needle
 // (a COMMIT, or the EXECUTE of a statement), waits until the server has answered it completely (ReadyForQuery), and
-// drops both connections without passing that answer on. Disarmed with forwardFirst = false, it drops the
-// connection instead of forwarding the message: the server never sees it.
+// drops both connections without passing that answer on. A needle is looked for in simple Query messages (QPSQL's
+// statements, COMMIT) and in Bind messages (the values of a statement prepared through libpq, raw bytes for bytea).
+// Disarmed with forwardFirst = false, it drops the connection instead of forwarding the message: the server never sees
+// it.
 //
 // Only the client's side of the protocol is parsed, and only as far as message boundaries: the startup packets
 // (untyped), then typed messages. Connect with sslmode=disable so the bytes are readable.

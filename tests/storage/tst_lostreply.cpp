@@ -30,9 +30,6 @@ private:
                      {QString::fromLatin1(kind)});
     }
 
-    // The text QPSQL sends for a bound bytea value, to find the EXECUTE that carries it.
-    static QByteArray hexOf(const QByteArray &bytes) { return bytes.toHex(); }
-
 private slots:
     void init()
     {
@@ -70,7 +67,8 @@ private slots:
 
         RotationService server(*m_proxied, m_fx->keys, m_fx->clock, m_fx->policy);
         const int dropsBefore = m_proxy.drops();
-        m_proxy.arm(hexOf(refresh_token::hashOf(login.tokens.refreshToken)), serverSawIt);
+        // The hot path binds the token's hash as raw bytes.
+        m_proxy.arm(refresh_token::hashOf(login.tokens.refreshToken), serverSawIt);
         const RefreshResult result
             = server.refresh(login.tokens.refreshToken, StorageFixture::device(QStringLiteral("lou")));
         QCOMPARE(m_proxy.drops(), dropsBefore + 1);
