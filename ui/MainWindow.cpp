@@ -1,15 +1,12 @@
 #include "MainWindow.h"
 
 #include "AdminActions.h"
-#include "AdminService.h"
 #include "ChangeFeed.h"
 #include "Clock.h"
 #include "ConnectionDialog.h"
 #include "ConsoleSettings.h"
 #include "DatabaseWorker.h"
-#include "DetailPanes.h"
 #include "Exporter.h"
-#include "PagedTableModel.h"
 #include "PolicyPage.h"
 #include "Presentation.h"
 #include "SecurityEvent.h"
@@ -29,13 +26,10 @@
 #include <QPainter>
 #include <QPushButton>
 #include <QScreen>
-#include <QSet>
 #include <QSettings>
-#include <QSplitter>
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QStyledItemDelegate>
-#include <QTableView>
 #include <QTime>
 #include <QToolBar>
 #include <QToolButton>
