@@ -7,6 +7,7 @@
 #include "ConsoleSettings.h"
 #include "DatabaseWorker.h"
 #include "Exporter.h"
+#include "PagedTableModel.h"
 #include "PolicyPage.h"
 #include "Presentation.h"
 #include "SecurityEvent.h"
