@@ -20,6 +20,7 @@
 #include <QJsonObject>
 
 #include <cstdio>
+#include <functional>
 #include <unistd.h>
 
 using namespace rotor;
@@ -546,19 +547,35 @@ int withUser(Context &context, UserRef *user)
     return ExitOk;
 }
 
-int cmdRevokeUser(Context &context)
+// A command that acts on one user (EMAIL) and needs a reason: act(user id, reason, &sessions revoked, &error).
+int userActionWithReason(Context &context, const char *command,
+                         const std::function<bool(AdminService &, qint64, const QString &, int *, QString *)> &act,
+                         const std::function<QString(const UserRef &, int)> &done)
 {
     if (context.option("--reason").trimmed().isEmpty())
-        return fail(ExitUsage, QStringLiteral("revoke-user needs --reason R"));
+        return fail(ExitUsage, QStringLiteral("%1 needs --reason R").arg(QLatin1String(command)));
     UserRef user;
     if (int code = withUser(context, &user))
         return code;
     int revoked = 0;
     QString error;
-    const bool ok = context.admin().revokeUser(user.id, context.option("--reason"), &revoked, &error);
-    return writeResult(
-        context, ok, error,
-        QStringLiteral("revoked %1 session(s) of %2; their access tokens are void").arg(revoked).arg(user.email));
+    AdminService admin = context.admin();
+    const bool ok = act(admin, user.id, context.option("--reason"), &revoked, &error);
+    return writeResult(context, ok, error, done(user, revoked));
+}
+
+int cmdRevokeUser(Context &context)
+{
+    return userActionWithReason(
+        context, "revoke-user",
+        [](AdminService &admin, qint64 id, const QString &reason, int *revoked, QString *error) {
+            return admin.revokeUser(id, reason, revoked, error);
+        },
+        [](const UserRef &user, int revoked) {
+            return QStringLiteral("revoked %1 session(s) of %2; their access tokens are void")
+                .arg(revoked)
+                .arg(user.email);
+        });
 }
 
 int cmdSetActive(Context &context, bool active)
@@ -717,17 +734,16 @@ int cmdPurge(Context &context)
 
 int cmdEraseUser(Context &context)
 {
-    if (context.option("--reason").trimmed().isEmpty())
-        return fail(ExitUsage, QStringLiteral("erase-user needs --reason R"));
-    UserRef user;
-    if (int code = withUser(context, &user))
-        return code;
-    int revoked = 0;
-    QString error;
-    const bool ok = context.admin().eraseUser(user.id, context.option("--reason"), &revoked, &error);
-    return writeResult(
-        context, ok, error,
-        QStringLiteral("erased the personal data of user %1; %2 session(s) revoked").arg(user.id).arg(revoked));
+    return userActionWithReason(
+        context, "erase-user",
+        [](AdminService &admin, qint64 id, const QString &reason, int *revoked, QString *error) {
+            return admin.eraseUser(id, reason, revoked, error);
+        },
+        [](const UserRef &user, int revoked) {
+            return QStringLiteral("erased the personal data of user %1; %2 session(s) revoked")
+                .arg(user.id)
+                .arg(revoked);
+        });
 }
 
 void printPolicy(const Context &context, const Policy &policy)
