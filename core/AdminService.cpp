@@ -234,6 +234,12 @@ bool AdminService::revokeFamily(qint64 familyId, const QString &reason, QString 
         error);
 }
 
+QString AdminService::revokedByDetail(int revoked, const QString &reason) const
+{
+    return QCoreApplication::translate("rotor::AdminService", "by %1 (%2), %n session(s) revoked: %3", nullptr, revoked)
+        .arg(m_actor.name, m_actor.origin, reason.trimmed());
+}
+
 bool AdminService::recordUserAction(qint64 userId, qint64 now, const char *eventKind, const QString &detail,
                                     const QString &action, const QString &reason, QString *error)
 {
@@ -328,11 +334,8 @@ bool AdminService::setUserActive(qint64 userId, bool active, const QString &reas
             int revoked = 0;
             if (!active && !revokeLiveFamilies(userId, now, revoke_reason::userDeactivated, &revoked, stepError))
                 return Database::Step::Abort;
-            const QString detail = active
-                ? tr("by %1 (%2): %3").arg(m_actor.name, m_actor.origin, reason.trimmed())
-                : QCoreApplication::translate("rotor::AdminService", "by %1 (%2), %n session(s) revoked: %3", nullptr,
-                                              revoked)
-                      .arg(m_actor.name, m_actor.origin, reason.trimmed());
+            const QString detail = active ? tr("by %1 (%2): %3").arg(m_actor.name, m_actor.origin, reason.trimmed())
+                                          : revokedByDetail(revoked, reason);
             if (!recordUserAction(userId, now, active ? event_kind::userActivated : event_kind::userDeactivated, detail,
                                   active ? QStringLiteral("activate-user") : QStringLiteral("deactivate-user"), reason,
                                   stepError))
@@ -380,16 +383,8 @@ bool AdminService::eraseUser(qint64 userId, const QString &reason, int *families
                 || !m_db.run(tokensSql, {{":user", userId}}, stepError)
                 || !m_db.run(eventsSql, {{":user", userId}}, stepError))
                 return Database::Step::Abort;
-            SecurityEvent event;
-            event.kind = QString::fromLatin1(event_kind::userErased);
-            event.occurredAt = now;
-            event.userId = userId;
-            event.detail = QCoreApplication::translate("rotor::AdminService", "by %1 (%2), %n session(s) revoked: %3",
-                                                       nullptr, revoked)
-                               .arg(m_actor.name, m_actor.origin, reason.trimmed());
-            if (!store::recordEvent(m_db, event, nullptr, stepError)
-                || !appendAudit(m_db, now, m_actor, QStringLiteral("erase-user"), userTarget(userId), reason.trimmed(),
-                                stepError))
+            if (!recordUserAction(userId, now, event_kind::userErased, revokedByDetail(revoked, reason),
+                                  QStringLiteral("erase-user"), reason, stepError))
                 return Database::Step::Abort;
             if (familiesRevoked)
                 *familiesRevoked = revoked;

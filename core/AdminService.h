@@ -66,6 +66,8 @@ public:
 
 private:
     bool userEmail(qint64 userId, QString *email, QString *error);
+    // "by <actor> (<origin>), N session(s) revoked: <reason>", the detail of a deactivation or an erasure.
+    QString revokedByDetail(int revoked, const QString &reason) const;
     // Inside the caller's transaction: what an administrator did to a user, as a security event and an audit entry
     // naming the user by id.
     bool recordUserAction(qint64 userId, qint64 now, const char *eventKind, const QString &detail,

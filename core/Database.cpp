@@ -563,8 +563,6 @@ bool Database::runNative(const char *sql, std::initializer_list<NativeBinding> v
     std::vector<const char *> texts(statement.names.size(), nullptr);
     std::vector<int> lengths(statement.names.size(), 0);
     std::vector<int> formats(statement.names.size(), 0);
-    std::vector<QByteArray> terminated; // text values need a terminating NUL; keep them alive
-    terminated.reserve(statement.names.size());
     for (size_t i = 0; i < statement.names.size(); ++i) {
         const NativeBinding *binding = nullptr;
         for (const NativeBinding &candidate : values) {
@@ -575,8 +573,7 @@ bool Database::runNative(const char *sql, std::initializer_list<NativeBinding> v
             return fail(QSqlError(tr("no value for :%1").arg(QString::fromStdString(statement.names[i])), QString(),
                                   QSqlError::StatementError),
                         error);
-        terminated.push_back(binding->value);
-        texts[i] = terminated.back().constData();
+        texts[i] = binding->value.constData(); // a QByteArray's data is NUL-terminated, as libpq's text values need
         lengths[i] = int(binding->value.size());
         formats[i] = binding->binary ? 1 : 0;
     }

@@ -452,14 +452,20 @@ int tokenOption(Context &context, const char *command, QByteArray *token)
     return ExitOk;
 }
 
-int cmdRefresh(Context &context)
+// What a command that presents a token needs: the token, the keys and the database.
+int openForToken(Context &context, const char *command, QByteArray *token)
 {
-    QByteArray token;
-    if (int code = tokenOption(context, "refresh", &token))
+    if (int code = tokenOption(context, command, token))
         return code;
     if (int code = context.loadKeys())
         return code;
-    if (int code = context.openDatabase(Database::OpenMode::OpenExisting))
+    return context.openDatabase(Database::OpenMode::OpenExisting);
+}
+
+int cmdRefresh(Context &context)
+{
+    QByteArray token;
+    if (int code = openForToken(context, "refresh", &token))
         return code;
     RotationService service(context.db(), context.keys(), context.clock());
     const RefreshResult result = service.refresh(token, deviceFrom(context));
@@ -474,11 +480,7 @@ int cmdRefresh(Context &context)
 int cmdLogout(Context &context)
 {
     QByteArray token;
-    if (int code = tokenOption(context, "logout", &token))
-        return code;
-    if (int code = context.loadKeys())
-        return code;
-    if (int code = context.openDatabase(Database::OpenMode::OpenExisting))
+    if (int code = openForToken(context, "logout", &token))
         return code;
     RotationService service(context.db(), context.keys(), context.clock());
     const LogoutResult result = service.logout(token, deviceFrom(context));
