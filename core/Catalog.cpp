@@ -2,6 +2,7 @@
 
 #include "Clock.h"
 #include "Database.h"
+#include "Verdict.h"
 
 #include <QCoreApplication>
 #include <QSqlQuery>
@@ -157,7 +158,11 @@ const TableSpec &spec(Table table)
          {{"user_id", Type::Integer, true, QT_TRANSLATE_NOOP("rotor::Presentation", "User ID")},
           QStringLiteral("e.user_id")},
          {{"repeat_count", Type::Integer, false, QT_TRANSLATE_NOOP("rotor::Presentation", "Count")},
-          QStringLiteral("e.repeat_count")}},
+          QStringLiteral("e.repeat_count")},
+         {{"verdict", Type::Text, false, QT_TRANSLATE_NOOP("rotor::Presentation", "Verdict")},
+          QStringLiteral("e.verdict")},
+         {{"verdict_reason", Type::Text, false, QT_TRANSLATE_NOOP("rotor::Presentation", "Verdict evidence")},
+          QStringLiteral("e.verdict_reason")}},
         QStringLiteral("security_events e LEFT JOIN users u ON u.id = e.user_id"),
         {QStringLiteral("e.kind"), QStringLiteral("u.email"), QStringLiteral("e.ip"), QStringLiteral("e.user_agent"),
          QStringLiteral("e.device_key"), QStringLiteral("e.detail")},
@@ -292,6 +297,15 @@ bool buildWhere(const ListRequest &request, qint64 now, Built *built, QString *e
     if (!request.kind.isEmpty() && request.table == Table::Events) {
         conditions << QStringLiteral("e.kind = :kind");
         values.insert(QStringLiteral(":kind"), request.kind);
+    }
+    if (!request.verdict.isEmpty() && request.table == Table::Events) {
+        if (!verdictFromName(request.verdict)) {
+            *error = QCoreApplication::translate("rotor::Catalog", "unknown verdict '%1' (same_client or second_party)")
+                         .arg(request.verdict);
+            return false;
+        }
+        conditions << QStringLiteral("e.verdict = :verdict");
+        values.insert(QStringLiteral(":verdict"), request.verdict);
     }
     if (request.since) {
         conditions << table.timeColumn + QStringLiteral(" >= :since");

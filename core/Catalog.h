@@ -61,7 +61,9 @@ enum Event {
     EventOriginalUserAgent,
     EventDetail,
     EventUserId,
-    EventRepeatCount // presentations an aggregated event stands for (unknown tokens); 1 for the others
+    EventRepeatCount, // presentations an aggregated event stands for (unknown tokens); 1 for the others
+    EventVerdict, // replays: same_client or second_party (core/Verdict.h); NULL for the others
+    EventVerdictReason
 };
 enum Audit { AuditId, AuditTime, AuditActor, AuditOrigin, AuditAction, AuditTarget, AuditReason, AuditHash };
 enum Token {
@@ -91,6 +93,7 @@ struct ListRequest
     QString text; // case-insensitive substring over the table's text columns; digits also match the id
     QString state; // Users: active|inactive; Families: active|revoked|expired
     QString kind; // Events: one event kind
+    QString verdict; // Events: same_client|second_party (replays with that verdict)
     std::optional<qint64> since; // on the table's time column, inclusive
     std::optional<qint64> until; // exclusive
     qint64 userId = 0; // scope to one user / device / family (0: all)

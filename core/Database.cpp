@@ -1,6 +1,7 @@
 #include "Database.h"
 
 #include "RotationSql.h"
+#include "Verdict.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -103,6 +104,62 @@ QStringList statementsOf(const QString &path, QString *error)
             statements.append(part.trimmed());
     }
     return statements;
+}
+
+// Version 5 gave replays a verdict; the replays recorded before it get theirs from the same rule, judged on the
+// evidence the event kept (the time since the first use comes from the token, while retention has not purged it).
+bool backfillReplayVerdicts(QSqlDatabase &db, QSqlError *failure)
+{
+    QSqlQuery select(db);
+    select.setForwardOnly(true);
+    if (!select.exec(QStringLiteral(
+            "SELECT e.id, e.ip, e.user_agent, e.device_key, e.original_ip, e.original_user_agent, d.device_key, "
+            "e.occurred_at - t.used_at FROM security_events e LEFT JOIN devices d ON d.id = e.device_id "
+            "LEFT JOIN refresh_tokens t ON t.family_id = e.family_id AND t.generation = e.presented_generation "
+            "WHERE e.kind = 'replay_detected' AND e.verdict IS NULL"))) {
+        *failure = select.lastError();
+        return false;
+    }
+    struct Judged
+    {
+        qint64 id;
+        VerdictResult result;
+    };
+    QList<Judged> judged;
+    while (select.next()) {
+        ReplayEvidence evidence;
+        evidence.ip = select.value(1).toString();
+        evidence.userAgent = select.value(2).toString();
+        evidence.deviceKey = select.value(3).toString();
+        evidence.originalIp = select.value(4).toString();
+        evidence.originalUserAgent = select.value(5).toString();
+        evidence.sessionDeviceKey = select.value(6).toString();
+        if (!select.value(7).isNull())
+            evidence.sinceFirstUseMs = select.value(7).toLongLong();
+        judged.append({select.value(0).toLongLong(), classifyReplay(evidence)});
+    }
+    if (select.lastError().isValid()) {
+        *failure = select.lastError();
+        return false;
+    }
+    select.finish();
+    QSqlQuery update(db);
+    if (!update.prepare(QStringLiteral("UPDATE security_events SET verdict = :verdict, verdict_rule = :rule, "
+                                       "verdict_reason = :reason WHERE id = :id"))) {
+        *failure = update.lastError();
+        return false;
+    }
+    for (const Judged &event : judged) {
+        update.bindValue(QStringLiteral(":verdict"), QString::fromLatin1(verdictName(event.result.verdict)));
+        update.bindValue(QStringLiteral(":rule"), replayVerdictRule);
+        update.bindValue(QStringLiteral(":reason"), event.result.reason);
+        update.bindValue(QStringLiteral(":id"), event.id);
+        if (!update.exec()) {
+            *failure = update.lastError();
+            return false;
+        }
+    }
+    return true;
 }
 
 bool looksLikeSqliteFile(const QString &path, bool *empty)
@@ -426,6 +483,10 @@ bool Database::migrate(int targetVersion, QString *error)
             if (!ok)
                 break;
             ok = exec(statement, error);
+        }
+        if (ok && migration.version == 5) {
+            QSqlError failure;
+            ok = backfillReplayVerdicts(m_db, &failure) || fail(failure, error);
         }
         if (ok) {
             ok = sqlite

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QString>
 #include <QtGlobal>
 
 #include <optional>
@@ -56,6 +57,38 @@ struct PresentedState
 // identical successor while that successor is live (GraceRetry), or the refusal its session's state calls for.
 bool usedConcurrently(const PresentedState &state, qint64 nowMs, qint64 graceMs);
 Outcome decide(const PresentedState &state, qint64 nowMs, qint64 graceMs);
+
+// Which rule of decide() gave its outcome: the branch taken, so an explanation can never drift from the decision.
+enum class Reason {
+    Malformed,
+    NotIssued,
+    ClaimedByCaller, // this call's own earlier attempt consumed it (its reply was lost)
+    ClaimedByCallerRevoked,
+    UsedOutsideGrace,
+    UsedConcurrentlyFamilyRevoked,
+    UsedConcurrentlyUserInactive,
+    UsedConcurrentlyFamilyExpired,
+    UsedConcurrentlySuccessorLive, // the grace retry
+    UsedConcurrentlySuccessorMovedOn,
+    FamilyRevoked,
+    RevokedAlone,
+    UserInactive,
+    FamilyExpired,
+    TokenExpired,
+    Live,
+};
+
+struct Judgement
+{
+    Outcome outcome = Outcome::Malformed;
+    Reason reason = Reason::Malformed;
+};
+
+// decide() with the rule that gave the outcome; decide(s, n, g) == judge(s, n, g).outcome.
+Judgement judge(const PresentedState &state, qint64 nowMs, qint64 graceMs);
+// One sentence, in English, saying what the judgement found in state at nowMs and what it does ("generation 2 was
+// already used 12.3 s ago, outside the 10 s grace window: ..."). The simulator and what-if narrate with it.
+QString explain(const Judgement &judgement, const PresentedState &state, qint64 nowMs, qint64 graceMs);
 
 const char *outcomeName(Outcome outcome);
 

@@ -204,7 +204,8 @@ bool DemoSeeder::seed(const SeedOptions &options, const std::function<bool(qint6
                         QStringLiteral("family_id"), QStringLiteral("device_id"),
                         QStringLiteral("presented_generation"), QStringLiteral("current_generation"),
                         QStringLiteral("ip"), QStringLiteral("user_agent"), QStringLiteral("device_key"),
-                        QStringLiteral("original_ip"), QStringLiteral("original_user_agent"), QStringLiteral("detail")},
+                        QStringLiteral("original_ip"), QStringLiteral("original_user_agent"), QStringLiteral("detail"),
+                        QStringLiteral("verdict"), QStringLiteral("verdict_rule"), QStringLiteral("verdict_reason")},
                        rowsPerStatement);
     BatchInsert audit(m_db, QStringLiteral("audit_log"),
                       {QStringLiteral("id"), QStringLiteral("occurred_at"), QStringLiteral("actor"),
@@ -223,15 +224,18 @@ bool DemoSeeder::seed(const SeedOptions &options, const std::function<bool(qint6
         ++counts.auditEntries;
         return true;
     };
-    const auto addEvent = [&](const char *kind, qint64 at, qint64 user, const QVariant &family, const QVariant &device,
-                              const QVariant &presented, const QVariant &current, const QString &ip,
-                              const QString &userAgent, const QString &deviceKey, const QString &originalIp,
-                              const QString &originalUserAgent, const QString &detail) {
-        ++counts.events;
-        events.add({QString::fromLatin1(kind), at, user, family, device, presented, current, ip, userAgent, deviceKey,
-                    originalIp, originalUserAgent, detail});
-        return true;
-    };
+    const auto addEvent
+        = [&](const char *kind, qint64 at, qint64 user, const QVariant &family, const QVariant &device,
+              const QVariant &presented, const QVariant &current, const QString &ip, const QString &userAgent,
+              const QString &deviceKey, const QString &originalIp, const QString &originalUserAgent,
+              const QString &detail, const std::optional<VerdictResult> &verdict = std::nullopt) {
+              ++counts.events;
+              events.add({QString::fromLatin1(kind), at, user, family, device, presented, current, ip, userAgent,
+                          deviceKey, originalIp, originalUserAgent, detail,
+                          verdict ? QVariant(QString::fromLatin1(verdictName(verdict->verdict))) : nullText,
+                          verdict ? QVariant(replayVerdictRule) : nullInt, verdict ? verdict->reason : QString()});
+              return true;
+          };
 
     const qint64 total = options.users;
     for (qint64 n = 0; n < total; ++n) {
@@ -302,10 +306,24 @@ bool DemoSeeder::seed(const SeedOptions &options, const std::function<bool(qint6
                     // A stolen earlier token is replayed: the family dies, its live token with it.
                     revokeReason = QString::fromLatin1(revoke_reason::replay);
                     revokedBy = QStringLiteral("replay detection");
-                    const int presented = random.bounded(generation);
-                    if (!addEvent(event_kind::replayDetected, strike, userId, familyId, device, presented, generation,
-                                  randomIp(random), QStringLiteral("python-requests/2.31.0"),
-                                  QStringLiteral("dev-stolen"), homeIp, userAgent, QString()))
+                    // Most are a thief's copy; some a client of the user's own retrying late (fate 0).
+                    const bool ownRetry = fate == 0;
+                    const int presented = ownRetry ? generation - 1 : random.bounded(generation);
+                    const qint64 at = ownRetry
+                        ? qMin(now - policy.minute, lastIssued + policy.second * (15 + random.bounded(100)))
+                        : strike;
+                    revokedAt = at;
+                    ReplayEvidence evidence;
+                    evidence.ip = ownRetry ? homeIp : randomIp(random);
+                    evidence.userAgent = ownRetry ? userAgent : QStringLiteral("python-requests/2.31.0");
+                    evidence.deviceKey = ownRetry ? QStringLiteral("dev-%1").arg(device) : QStringLiteral("dev-stolen");
+                    evidence.originalIp = homeIp;
+                    evidence.originalUserAgent = userAgent;
+                    evidence.sessionDeviceKey = QStringLiteral("dev-%1").arg(device);
+                    evidence.sinceFirstUseMs = at - issuedAt.at(presented + 1);
+                    if (!addEvent(event_kind::replayDetected, at, userId, familyId, device, presented, generation,
+                                  evidence.ip, evidence.userAgent, evidence.deviceKey, homeIp, userAgent, QString(),
+                                  classifyReplay(evidence)))
                         return fail();
                 } else if (fate < 8) {
                     revokeReason = QString::fromLatin1(revoke_reason::admin);

@@ -269,9 +269,11 @@ RefreshResult RotationService::refresh(QByteArrayView rawToken, const DeviceInfo
             return result;
         }
         if (found == Database::Fetch::End) {
-            PresentedState unknown;
-            unknown.found = false;
-            result.outcome = decide(unknown, m_clock.nowMs(), policy.graceMs);
+            result.judged.found = false;
+            result.judgedAt = m_clock.nowMs();
+            result.graceMs = policy.graceMs;
+            result.judgement = judge(result.judged, result.judgedAt, policy.graceMs);
+            result.outcome = result.judgement.outcome;
             if (!recordUnknown(device, &result))
                 result.storageFailed = true;
             return result;
@@ -333,6 +335,12 @@ bool RotationService::rotateInOneStatement(const Presented &presented, const Pol
     const QList<QByteArray> &row = rows.first();
     result->tokens = issue(row.value(0).toLongLong(), row.value(1).toLongLong(), row.value(2).toLongLong(),
                            row.value(3).toInt(), now, row.value(4).toLongLong(), policy.accessTtlMs, {});
+    // The statement is decide()'s Rotate branch in SQL: the token was live.
+    result->judgement = {Outcome::Rotate, Reason::Live};
+    result->judged = {};
+    result->judged.generation = result->tokens.generation - 1;
+    result->judgedAt = now;
+    result->graceMs = policy.graceMs;
     return true;
 }
 
@@ -398,7 +406,12 @@ bool RotationService::decideAndApply(const Presented &presented, const Policy &p
                 state.claimedByCaller = state.usedAt && query->value(20).toByteArray() == presented.claimId;
             }
             query->finish();
-            result->outcome = decide(state, now, policy.graceMs);
+            result->judgement = judge(state, now, policy.graceMs);
+            result->outcome = result->judgement.outcome;
+            result->judged = state;
+            result->judgedAt = now;
+            result->graceMs = policy.graceMs;
+            result->verdict.reset();
             if (result->outcome == Outcome::Unknown) // nothing is locked or written yet
                 return insertUnknownEvent(device, now, result, error) ? Database::Step::Commit : Database::Step::Abort;
 
@@ -439,6 +452,9 @@ bool RotationService::decideAndApply(const Presented &presented, const Policy &p
             }
 
             if (result->outcome == Outcome::Replay) {
+                result->verdict = judgeReplay(state, deviceId, now, device, originalIp, originalUserAgent, error);
+                if (!result->verdict)
+                    return Database::Step::Abort;
                 bool changed = false;
                 if (!store::revokeFamily(m_db, familyId, now, QString::fromLatin1(revoke_reason::replay),
                                          QStringLiteral("replay detection"), &changed, error))
@@ -463,12 +479,38 @@ bool RotationService::decideAndApply(const Presented &presented, const Policy &p
             event.ip = device.ip;
             event.userAgent = device.userAgent;
             event.deviceKey = device.deviceKey;
+            event.verdict = result->verdict;
             if (!store::recordEvent(m_db, event, &result->eventId, error))
                 return Database::Step::Abort;
             result->error = refusalText(result->outcome, state.generation, familyId);
             return Database::Step::Commit;
         },
         &result->error);
+}
+
+std::optional<VerdictResult> RotationService::judgeReplay(const PresentedState &state, qint64 deviceId, qint64 now,
+                                                          const DeviceInfo &device, const QString &originalIp,
+                                                          const QString &originalUserAgent, QString *error)
+{
+    static const char deviceKeySql[] = "SELECT device_key FROM devices WHERE id = :device";
+    QSqlQuery *query = m_db.run(deviceKeySql, {{":device", deviceId}}, error);
+    if (!query)
+        return std::nullopt;
+    ReplayEvidence evidence;
+    const Database::Fetch fetched = m_db.fetch(query, error);
+    if (fetched == Database::Fetch::Row)
+        evidence.sessionDeviceKey = query->value(0).toString();
+    query->finish();
+    if (fetched == Database::Fetch::Failed)
+        return std::nullopt;
+    evidence.ip = device.ip;
+    evidence.userAgent = device.userAgent;
+    evidence.deviceKey = device.deviceKey;
+    evidence.originalIp = originalIp;
+    evidence.originalUserAgent = originalUserAgent;
+    if (state.usedAt)
+        evidence.sinceFirstUseMs = now - *state.usedAt;
+    return classifyReplay(evidence);
 }
 
 bool RotationService::insertUnknownEvent(const DeviceInfo &device, qint64 now, RefreshResult *result, QString *error)

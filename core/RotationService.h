@@ -2,6 +2,7 @@
 
 #include "Decision.h"
 #include "Policy.h"
+#include "Verdict.h"
 
 #include <QByteArray>
 #include <QString>
@@ -51,7 +52,15 @@ struct RefreshResult
     IssuedTokens tokens; // set for Rotate and GraceRetry
     qint64 eventId = 0; // the security event recorded, if any
     QString error;
+    // What was judged, as the decision saw it: the rule, the stored state and the instant (explanation() says it in
+    // words). A rotation in PostgreSQL's one statement knows only that the token was live and its generation.
+    Judgement judgement;
+    PresentedState judged;
+    qint64 judgedAt = 0;
+    qint64 graceMs = 0;
+    std::optional<VerdictResult> verdict; // for a replay: what it most likely was (classifyReplay())
     bool ok() const { return !storageFailed && (outcome == Outcome::Rotate || outcome == Outcome::GraceRetry); }
+    QString explanation() const { return explain(judgement, judged, judgedAt, graceMs); }
 };
 
 // A client's own sign-out (RFC 7009's revocation of a refresh token): the token's whole family is revoked. Asking
@@ -93,6 +102,10 @@ private:
                               RefreshResult *result);
     bool decideAndApply(const Presented &presented, const Policy &policy, const DeviceInfo &device,
                         RefreshResult *result);
+    // Inside the caller's transaction: the evidence of a replay, judged (nullopt with error when it cannot be read).
+    std::optional<VerdictResult> judgeReplay(const PresentedState &state, qint64 deviceId, qint64 now,
+                                             const DeviceInfo &device, const QString &originalIp,
+                                             const QString &originalUserAgent, QString *error);
     // An unknown token: one event per source address and minute, written without waiting for a disk flush.
     bool recordUnknown(const DeviceInfo &device, RefreshResult *result);
     // Inside the caller's transaction.

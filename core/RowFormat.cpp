@@ -11,6 +11,32 @@ QString isoTime(qint64 ms)
     return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs);
 }
 
+QString elapsed(qint64 ms)
+{
+    const qint64 span = qAbs(ms);
+    const QString sign = ms < 0 ? QStringLiteral("-") : QString();
+    constexpr qint64 second = 1000, minute = 60 * second, hour = 60 * minute, day = 24 * hour;
+    auto two = [&](qint64 unit, const char *big, qint64 small, const char *smallName) {
+        const qint64 rest = (span % unit) / small;
+        return rest == 0 ? QStringLiteral("%1%2 %3").arg(sign).arg(span / unit).arg(QLatin1String(big))
+                         : QStringLiteral("%1%2 %3 %4 %5")
+                               .arg(sign)
+                               .arg(span / unit)
+                               .arg(QLatin1String(big))
+                               .arg(rest)
+                               .arg(QLatin1String(smallName));
+    };
+    if (span < second)
+        return QStringLiteral("%1%2 ms").arg(sign).arg(span);
+    if (span < minute)
+        return QStringLiteral("%1%2 s").arg(sign).arg(QString::number(span / 1000.0, 'f', span % 1000 ? 1 : 0));
+    if (span < hour)
+        return two(minute, "min", second, "s");
+    if (span < day)
+        return two(hour, "h", minute, "min");
+    return two(day, "d", hour, "h");
+}
+
 QJsonValue jsonValue(const ColumnInfo &column, const QVariant &value)
 {
     if (value.isNull())

@@ -15,6 +15,8 @@
 namespace rotor::row_format {
 
 QString isoTime(qint64 ms);
+// A span of time as a person reads it, to two units at most: "850 ms", "12.3 s", "4 min 10 s", "3 h 5 min", "2 d 4 h".
+QString elapsed(qint64 ms);
 
 QJsonValue jsonValue(const ColumnInfo &column, const QVariant &value);
 // Every column of the table, hidden ones included, keyed by ColumnInfo::key.

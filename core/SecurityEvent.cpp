@@ -34,25 +34,33 @@ bool announceEvent(Database &db, qint64 id, QString *error)
 
 bool recordEvent(Database &db, const SecurityEvent &event, qint64 *id, QString *error)
 {
-    static const char sql[] = "INSERT INTO security_events (kind, occurred_at, user_id, family_id, device_id, "
-                              "presented_generation, current_generation, ip, user_agent, device_key, original_ip, "
-                              "original_user_agent, detail) VALUES (:kind, :at, :user, :family, :device, :presented, "
-                              ":current, :ip, :ua, :key, :oip, :oua, :detail) RETURNING id";
-    QSqlQuery *query = db.run(sql,
-                              {{":kind", event.kind},
-                               {":at", event.occurredAt},
-                               {":user", optional(event.userId)},
-                               {":family", optional(event.familyId)},
-                               {":device", optional(event.deviceId)},
-                               {":presented", optional(event.presentedGeneration)},
-                               {":current", optional(event.currentGeneration)},
-                               {":ip", event.ip},
-                               {":ua", event.userAgent},
-                               {":key", event.deviceKey},
-                               {":oip", event.originalIp},
-                               {":oua", event.originalUserAgent},
-                               {":detail", event.detail}},
-                              error);
+    static const char sql[]
+        = "INSERT INTO security_events (kind, occurred_at, user_id, family_id, device_id, "
+          "presented_generation, current_generation, ip, user_agent, device_key, original_ip, "
+          "original_user_agent, detail, verdict, verdict_rule, verdict_reason) VALUES (:kind, :at, :user, "
+          ":family, :device, :presented, :current, :ip, :ua, :key, :oip, :oua, :detail, :verdict, "
+          ":rule, :reason) RETURNING id";
+    QSqlQuery *query
+        = db.run(sql,
+                 {{":kind", event.kind},
+                  {":at", event.occurredAt},
+                  {":user", optional(event.userId)},
+                  {":family", optional(event.familyId)},
+                  {":device", optional(event.deviceId)},
+                  {":presented", optional(event.presentedGeneration)},
+                  {":current", optional(event.currentGeneration)},
+                  {":ip", event.ip},
+                  {":ua", event.userAgent},
+                  {":key", event.deviceKey},
+                  {":oip", event.originalIp},
+                  {":oua", event.originalUserAgent},
+                  {":detail", event.detail},
+                  {":verdict",
+                   event.verdict ? QVariant(QString::fromLatin1(verdictName(event.verdict->verdict)))
+                                 : QVariant(QMetaType::fromType<QString>())},
+                  {":rule", event.verdict ? QVariant(replayVerdictRule) : QVariant(QMetaType::fromType<int>())},
+                  {":reason", event.verdict ? event.verdict->reason : QString()}},
+                 error);
     if (!query)
         return false;
     if (db.fetch(query, error) != Database::Fetch::Row) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "Verdict.h"
+
 #include <QString>
 
 #include <optional>
@@ -54,6 +56,7 @@ struct SecurityEvent
     QString originalIp; // the other side of a replay: who used the token first
     QString originalUserAgent;
     QString detail;
+    std::optional<VerdictResult> verdict; // replays only (classifyReplay())
 };
 
 namespace store {

@@ -389,6 +389,8 @@ void EventDetailPane::showRow(const QVariantList &row)
          {tr("Original IP"), text(column::EventOriginalIp)},
          {tr("Original user agent"), text(column::EventOriginalUserAgent)},
          {tr("Detail"), text(column::EventDetail)},
+         {tr("Verdict"), Presentation::verdictText(row.value(column::EventVerdict).toString()).toHtmlEscaped()},
+         {tr("Evidence"), text(column::EventVerdictReason)},
          {tr("Presentations"),
           row.value(column::EventRepeatCount).toLongLong() > 1
               ? tr("%n in this minute from this address", nullptr, row.value(column::EventRepeatCount).toInt())

@@ -123,6 +123,15 @@ QString Presentation::revokeReasonText(const QString &reason)
     return reason;
 }
 
+QString Presentation::verdictText(const QString &verdict)
+{
+    if (verdict == QLatin1String("same_client"))
+        return tr("likely the same client (a retry or race)");
+    if (verdict == QLatin1String("second_party"))
+        return tr("likely a second party (theft)");
+    return verdict;
+}
+
 QString Presentation::displayText(Table table, int column, const QVariant &value)
 {
     if (value.isNull())
@@ -150,6 +159,8 @@ QString Presentation::displayText(Table table, int column, const QVariant &value
         return revokeReasonText(value.toString());
     if (table == Table::Events && column == column::EventKind)
         return eventKindText(value.toString());
+    if (table == Table::Events && column == column::EventVerdict)
+        return verdictText(value.toString());
     return value.toString();
 }
 
@@ -188,6 +199,8 @@ QIcon Presentation::decoration(Table table, int column, const QVariant &value)
         return value.toBool() ? icons::named("state-active") : icons::named("user-inactive");
     if (table == Table::Events && column == column::EventKind
         && value.toString() == QLatin1String(event_kind::replayDetected))
+        return icons::named("alert");
+    if (table == Table::Events && column == column::EventVerdict && value.toString() == QLatin1String("second_party"))
         return icons::named("alert");
     return QIcon();
 }

@@ -31,6 +31,8 @@ public:
     static QString familyStateText(const QString &state);
     static QString eventKindText(const QString &kind);
     static QString revokeReasonText(const QString &reason);
+    // same_client / second_party (core/Verdict.h) as an administrator reads them.
+    static QString verdictText(const QString &verdict);
     static QStringList eventKinds();
 
     // "12,345 sessions": a count of a table's rows, with the right plural.

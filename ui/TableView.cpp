@@ -156,6 +156,11 @@ void TableView::buildFilterBar(QVBoxLayout *layout)
         for (const QString &kind : Presentation::eventKinds())
             kinds.append({kind, Presentation::eventKindText(kind)});
         m_kindCombo = addCombo("kindCombo", tr("All kinds"), kinds);
+        m_verdictCombo
+            = addCombo("verdictCombo", tr("Any verdict"),
+                       {{QStringLiteral("second_party"), Presentation::verdictText(QStringLiteral("second_party"))},
+                        {QStringLiteral("same_client"), Presentation::verdictText(QStringLiteral("same_client"))}});
+        m_verdictCombo->setToolTip(tr("Replays judged likely a second party (theft) or likely the same client"));
     }
 
     m_dateCheck = new QCheckBox(tr("From"));
@@ -226,6 +231,8 @@ ListRequest TableView::filterFromBar() const
         request.state = m_stateCombo->currentData().toString();
     if (m_kindCombo)
         request.kind = m_kindCombo->currentData().toString();
+    if (m_verdictCombo)
+        request.verdict = m_verdictCombo->currentData().toString();
     if (m_dateCheck->isChecked()) {
         request.since = m_sinceEdit->dateTime().toMSecsSinceEpoch();
         request.until = m_untilEdit->dateTime().toMSecsSinceEpoch();
@@ -239,8 +246,9 @@ void TableView::applyFilterNow()
     const ListRequest request = filterFromBar();
     const ListRequest current = m_model->filter();
     const bool same = request.text == current.text && request.state == current.state && request.kind == current.kind
-        && request.since == current.since && request.until == current.until && request.userId == current.userId
-        && request.deviceId == current.deviceId && request.familyId == current.familyId;
+        && request.verdict == current.verdict && request.since == current.since && request.until == current.until
+        && request.userId == current.userId && request.deviceId == current.deviceId
+        && request.familyId == current.familyId;
     if (same && m_model->totalCount() >= 0)
         return;
     m_model->setFilter(request);
@@ -259,6 +267,8 @@ void TableView::setScope(const ListRequest &scope, const QString &label)
         m_stateCombo->setCurrentIndex(0);
     if (m_kindCombo)
         m_kindCombo->setCurrentIndex(0);
+    if (m_verdictCombo)
+        m_verdictCombo->setCurrentIndex(0);
     m_dateCheck->setChecked(false);
     applyFilterNow();
 }

@@ -111,6 +111,7 @@ private:
     QLineEdit *m_filterEdit = nullptr;
     QComboBox *m_stateCombo = nullptr;
     QComboBox *m_kindCombo = nullptr;
+    QComboBox *m_verdictCombo = nullptr;
     QCheckBox *m_dateCheck = nullptr;
     QDateTimeEdit *m_sinceEdit = nullptr;
     QDateTimeEdit *m_untilEdit = nullptr;

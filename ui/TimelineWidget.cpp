@@ -173,6 +173,10 @@ void TimelineWidget::setChain(const QList<QVariantList> &tokens, const QList<QVa
             lines << tr("Originally used from %1, %2")
                          .arg(orDash(event.value(column::EventOriginalIp).toString()),
                               orDash(event.value(column::EventOriginalUserAgent).toString()));
+            if (!event.value(column::EventVerdict).isNull())
+                lines << tr("Verdict: %1 \u2014 %2")
+                             .arg(Presentation::verdictText(event.value(column::EventVerdict).toString()),
+                                  event.value(column::EventVerdictReason).toString());
             lines << tr("The whole session was revoked.");
         } else {
             title = tr("%1 %2").arg(Presentation::eventKindText(kind), Presentation::formatTime(at));

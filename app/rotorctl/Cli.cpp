@@ -11,6 +11,7 @@
 #include "Retention.h"
 #include "RotationService.h"
 #include "RowFormat.h"
+#include "Verdict.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -106,6 +107,7 @@ const QList<CommandSpec> &commands()
          "",
          0,
          {{"--kind", true, "only this kind (replay_detected, grace_retry, token_revoked, ...)"},
+          {"--verdict", true, "only replays with this verdict: same_client or second_party"},
           {"--since", true, "only events at or after this ISO 8601 time"},
           {"--user", true, "only this user's events"},
           {"--family", true, "only this session's events"},
@@ -611,6 +613,10 @@ int cmdList(Context &context, Table table)
         return fail(ExitUsage, QStringLiteral("unknown state '%1'").arg(request.state));
     request.text = context.option("--search");
     request.kind = context.option("--kind");
+    request.verdict = context.option("--verdict");
+    if (!request.verdict.isEmpty() && !verdictFromName(request.verdict))
+        return fail(ExitUsage,
+                    QStringLiteral("unknown verdict '%1' (same_client or second_party)").arg(request.verdict));
     switch (table) {
     case Table::Users:
         request.sortColumn = column::UserId;

@@ -300,6 +300,131 @@ private slots:
         QCOMPARE(after.outcome, Outcome::TokenRevoked);
     }
 
+    // The verdict is judged from the evidence and stored with the event, with the rule's version; the result and
+    // the explanation say the same.
+    void replayVerdictIsStored_data()
+    {
+        QTest::addColumn<QString>("presenter");
+        QTest::addColumn<qint64>("delay");
+        QTest::addColumn<QString>("verdict");
+        QTest::newRow("the owner's own late retry")
+            << QStringLiteral("erin") << qint64(15 * second) << QStringLiteral("same_client");
+        QTest::newRow("another device") << QStringLiteral("mallory") << qint64(15 * second)
+                                        << QStringLiteral("second_party");
+        QTest::newRow("the owner's program, hours later")
+            << QStringLiteral("erin") << qint64(3 * Policy::hour) << QStringLiteral("second_party");
+    }
+
+    void replayVerdictIsStored()
+    {
+        QFETCH(QString, presenter);
+        QFETCH(qint64, delay);
+        QFETCH(QString, verdict);
+        LoginResult signedIn;
+        CHECKED(login(QStringLiteral("erin"), &signedIn));
+        const DeviceInfo owner = StorageFixture::device(QStringLiteral("erin"));
+        m_fx->clock.advanceMs(second);
+        RefreshResult rotated;
+        CHECKED(refresh(signedIn.tokens.refreshToken, owner, &rotated));
+        QCOMPARE(rotated.outcome, Outcome::Rotate);
+        QCOMPARE(rotated.judgement.reason, Reason::Live);
+        QVERIFY2(rotated.explanation().contains(QLatin1String("generation 1 issued")),
+                 qPrintable(rotated.explanation()));
+
+        m_fx->clock.advanceMs(delay);
+        RefreshResult replay;
+        CHECKED(refresh(signedIn.tokens.refreshToken, StorageFixture::device(presenter), &replay));
+        QCOMPARE(replay.outcome, Outcome::Replay);
+        QCOMPARE(replay.judgement.reason, Reason::UsedOutsideGrace);
+        QVERIFY2(replay.explanation().contains(QLatin1String("outside the 10 s grace window")),
+                 qPrintable(replay.explanation()));
+        QVERIFY(replay.verdict);
+        QCOMPARE(QString::fromLatin1(verdictName(replay.verdict->verdict)), verdict);
+
+        QList<QVariantList> rows;
+        QString error;
+        QVERIFY2(queryRows(*m_fx->db,
+                           QStringLiteral("SELECT verdict, verdict_rule, verdict_reason FROM security_events "
+                                          "WHERE id = ?"),
+                           {replay.eventId}, &rows, &error),
+                 qPrintable(error));
+        QCOMPARE(rows.size(), 1);
+        QCOMPARE(rows.first().at(0).toString(), verdict);
+        QCOMPARE(rows.first().at(1).toInt(), replayVerdictRule);
+        QCOMPARE(rows.first().at(2).toString(), replay.verdict->reason);
+        // Only replays carry a verdict.
+        QCOMPARE(count(*m_fx->db,
+                       QStringLiteral("SELECT count(*) FROM security_events WHERE verdict IS NOT NULL "
+                                      "AND kind <> 'replay_detected'")),
+                 0);
+    }
+
+    // Replays recorded before schema version 5 get their verdict from the same rule when the schema is upgraded.
+    void olderReplaysGetVerdictsOnUpgrade()
+    {
+        ScratchDatabase scratch;
+        QString error;
+        QVERIFY2(scratch.create(&error), qPrintable(error));
+        const qint64 t = StorageFixture::startMs;
+        {
+            std::unique_ptr<Database> old = openDatabase(scratch.spec(), &error, 4);
+            QVERIFY2(old, qPrintable(error));
+            QCOMPARE(old->schemaVersion(), 4);
+            QList<QVariantList> rows;
+            const QList<QPair<QString, QVariantList>> statements {
+                {QStringLiteral("INSERT INTO users (id, email, created_at) VALUES (1, 'old@example.org', ?)"), {t}},
+                {QStringLiteral("INSERT INTO devices (id, user_id, device_key, first_seen_at, last_seen_at) "
+                                "VALUES (1, 1, 'laptop-1', ?, ?)"),
+                 {t, t}},
+                {QStringLiteral("INSERT INTO token_families (id, user_id, device_id, created_at, expires_at, "
+                                "idle_expires_at, last_used_at, current_generation, revoked_at, revoke_reason) "
+                                "VALUES (1, 1, 1, ?, ?, ?, ?, 1, ?, 'replay')"),
+                 {t, t + day, t + day, t, t + 20 * second}},
+                {QStringLiteral("INSERT INTO refresh_tokens (id, family_id, generation, token_hash, issued_at, "
+                                "expires_at, used_at) VALUES (1, 1, 0, ?, ?, ?, ?)"),
+                 {QByteArray(32, 'a'), t, t + day, t + second}},
+                {QStringLiteral("INSERT INTO refresh_tokens (id, family_id, parent_id, generation, token_hash, "
+                                "issued_at, expires_at, revoked_at, ip, user_agent) VALUES (2, 1, 1, 1, ?, ?, ?, ?, "
+                                "'10.0.0.1', 'App/1')"),
+                 {QByteArray(32, 'b'), t + second, t + day, t + 20 * second}},
+                // The owner's own late retry, 19 s after the use, and a thief's copy of the same generation.
+                {QStringLiteral("INSERT INTO security_events (id, kind, occurred_at, user_id, family_id, device_id, "
+                                "presented_generation, current_generation, ip, user_agent, device_key, original_ip, "
+                                "original_user_agent) VALUES (1, 'replay_detected', ?, 1, 1, 1, 0, 1, '10.0.0.1', "
+                                "'App/1', 'laptop-1', '10.0.0.1', 'App/1')"),
+                 {t + 20 * second}},
+                {QStringLiteral("INSERT INTO security_events (id, kind, occurred_at, user_id, family_id, device_id, "
+                                "presented_generation, current_generation, ip, user_agent, device_key, original_ip, "
+                                "original_user_agent) VALUES (2, 'replay_detected', ?, 1, 1, 1, 0, 1, '192.0.2.66', "
+                                "'curl/8', 'stolen', '10.0.0.1', 'App/1')"),
+                 {t + 20 * second}},
+                {QStringLiteral(
+                     "INSERT INTO security_events (id, kind, occurred_at, ip) VALUES (3, 'token_unknown', ?, "
+                     "'192.0.2.66')"),
+                 {t}}};
+            for (const auto &[sql, args] : statements)
+                QVERIFY2(queryRows(*old, sql, args, &rows, &error), qPrintable(error));
+        }
+        std::unique_ptr<Database> upgraded = openDatabase(scratch.spec(), &error);
+        QVERIFY2(upgraded, qPrintable(error));
+        QCOMPARE(upgraded->schemaVersion(), Database::latestSchemaVersion());
+        QList<QVariantList> rows;
+        QVERIFY2(queryRows(*upgraded,
+                           QStringLiteral("SELECT id, verdict, verdict_rule, verdict_reason FROM security_events "
+                                          "ORDER BY id"),
+                           {}, &rows, &error),
+                 qPrintable(error));
+        QCOMPARE(rows.size(), 3);
+        QCOMPARE(rows.at(0).at(1).toString(), QStringLiteral("same_client"));
+        QCOMPARE(rows.at(0).at(2).toInt(), replayVerdictRule);
+        QVERIFY2(rows.at(0).at(3).toString().contains(QLatin1String("19 s after")),
+                 qPrintable(rows.at(0).at(3).toString()));
+        QCOMPARE(rows.at(1).at(1).toString(), QStringLiteral("second_party"));
+        QVERIFY(rows.at(1).at(3).toString().contains(QLatin1String("stolen")));
+        QVERIFY(rows.at(2).at(1).isNull());
+        QVERIFY(rows.at(2).at(2).isNull());
+    }
+
     void boundaries_data()
     {
         QTest::addColumn<QString>("scenario");
