@@ -146,21 +146,27 @@ bool AdminService::userEmail(qint64 userId, QString *email, QString *error)
     return found == Database::Fetch::Row;
 }
 
-bool AdminService::addUser(const QString &email, const QString &displayName, qint64 *userId, QString *error)
+bool AdminService::addUser(const QString &email, const QString &displayName, qint64 *userId, QString *error,
+                           bool simulated)
 {
     const QString normalized = email.trimmed().toLower();
     if (!validEmail(normalized)) {
         *error = tr("'%1' is not an email address").arg(email);
         return false;
     }
-    static const char sql[] = "INSERT INTO users (email, display_name, active, token_version, created_at) VALUES "
-                              "(:email, :name, :active, 0, :now) ON CONFLICT (email) DO NOTHING RETURNING id";
+    static const char sql[] = "INSERT INTO users (email, display_name, active, token_version, created_at, simulated) "
+                              "VALUES (:email, :name, :active, 0, :now, :simulated) ON CONFLICT (email) DO NOTHING "
+                              "RETURNING id";
     return m_db.transact(
         [&](QString *stepError) {
             const qint64 now = m_clock.nowMs();
-            QSqlQuery *query = m_db.run(
-                sql, {{":email", normalized}, {":name", displayName.trimmed()}, {":active", true}, {":now", now}},
-                stepError);
+            QSqlQuery *query = m_db.run(sql,
+                                        {{":email", normalized},
+                                         {":name", displayName.trimmed()},
+                                         {":active", true},
+                                         {":now", now},
+                                         {":simulated", simulated}},
+                                        stepError);
             if (!query)
                 return Database::Step::Abort;
             const Database::Fetch inserted = m_db.fetch(query, stepError);
@@ -174,7 +180,53 @@ bool AdminService::addUser(const QString &email, const QString &displayName, qin
             if (userId)
                 *userId = newId;
             query->finish();
-            return appendAudit(m_db, now, m_actor, QStringLiteral("add-user"), userTarget(newId), QString(), stepError)
+            return appendAudit(m_db, now, m_actor, QStringLiteral("add-user"), userTarget(newId),
+                               simulated ? QStringLiteral("simulated user") : QString(), stepError)
+                ? Database::Step::Commit
+                : Database::Step::Abort;
+        },
+        error);
+}
+
+bool AdminService::removeSimulatedUsers(SimulatedRemoval *removed, QString *error)
+{
+    if (m_db.refuseIfReadOnly(error))
+        return false;
+    // Children before parents; every statement reaches only rows of simulated users.
+    static const char countSql[]
+        = "SELECT (SELECT count(*) FROM users WHERE simulated = :yes), "
+          "(SELECT count(*) FROM token_families f JOIN users u ON u.id = f.user_id WHERE u.simulated = :yes), "
+          "(SELECT count(*) FROM security_events e JOIN users u ON u.id = e.user_id WHERE u.simulated = :yes)";
+    static const char *const deletes[] = {
+        "DELETE FROM security_events WHERE user_id IN (SELECT id FROM users WHERE simulated = :yes)",
+        "DELETE FROM refresh_tokens WHERE family_id IN (SELECT f.id FROM token_families f JOIN users u "
+        "ON u.id = f.user_id WHERE u.simulated = :yes)",
+        "DELETE FROM token_families WHERE user_id IN (SELECT id FROM users WHERE simulated = :yes)",
+        "DELETE FROM devices WHERE user_id IN (SELECT id FROM users WHERE simulated = :yes)",
+        "DELETE FROM users WHERE simulated = :yes",
+    };
+    return m_db.transact(
+        [&](QString *stepError) {
+            *removed = {};
+            QSqlQuery *query = m_db.run(countSql, {{":yes", true}}, stepError);
+            if (!query || m_db.fetch(query, stepError) != Database::Fetch::Row)
+                return Database::Step::Abort;
+            removed->users = query->value(0).toLongLong();
+            removed->families = query->value(1).toLongLong();
+            removed->events = query->value(2).toLongLong();
+            query->finish();
+            if (removed->users == 0)
+                return Database::Step::Commit; // nothing to remove, nothing to audit
+            for (const char *sql : deletes) {
+                if (!m_db.run(sql, {{":yes", true}}, stepError))
+                    return Database::Step::Abort;
+            }
+            const QString summary = tr("simulated data: %1 users, %2 sessions, %3 events")
+                                        .arg(removed->users)
+                                        .arg(removed->families)
+                                        .arg(removed->events);
+            return appendAudit(m_db, m_clock.nowMs(), m_actor, QStringLiteral("remove-simulated"),
+                               QStringLiteral("simulated users"), summary, stepError)
                 ? Database::Step::Commit
                 : Database::Step::Abort;
         },

@@ -37,7 +37,18 @@ class AdminService
 public:
     AdminService(Database &db, const Clock &clock, const Actor &actor);
 
-    bool addUser(const QString &email, const QString &displayName, qint64 *userId, QString *error);
+    // simulated: a user of the console's simulator (users.simulated), which acts on no one else and can be removed.
+    bool addUser(const QString &email, const QString &displayName, qint64 *userId, QString *error,
+                 bool simulated = false);
+    // Deletes every user the simulator created, with their devices, sessions, tokens and events. The audit log keeps
+    // its entries (their reasons say "simulated"); the removal is audited too.
+    struct SimulatedRemoval
+    {
+        qint64 users = 0;
+        qint64 families = 0;
+        qint64 events = 0;
+    };
+    bool removeSimulatedUsers(SimulatedRemoval *removed, QString *error);
     // Fails with a clear message if the family does not exist or is already revoked.
     bool revokeFamily(qint64 familyId, const QString &reason, QString *error);
     // Revokes every live family of the user and bumps token_version, so every access token dies too.

@@ -36,4 +36,17 @@ private:
     std::atomic<qint64> m_now;
 };
 
+// The system clock moved forward by jumps: the simulator skips a wait without stopping time, so callers that race
+// each other still read their own instants.
+class JumpingClock final : public Clock
+{
+public:
+    qint64 nowMs() const override { return m_system.nowMs() + m_offset.load(std::memory_order_relaxed); }
+    void jumpMs(qint64 ms) { m_offset.fetch_add(ms, std::memory_order_relaxed); }
+
+private:
+    SystemClock m_system;
+    std::atomic<qint64> m_offset {0};
+};
+
 } // namespace rotor

@@ -69,4 +69,14 @@ const char *describe(ParseError error)
     return "malformed token";
 }
 
+QByteArray fingerprint(QByteArrayView token)
+{
+    // Of the stored hash, hashed again: a prefix of the stored hash would do too, but this keeps the fingerprint
+    // from being a lookup key into the tokens table.
+    const QByteArray hex = crypto::sha256(hashOf(token)).left(4).toHex();
+    QByteArray text("fp:");
+    text.append(hex.left(4)).append('-').append(hex.mid(4));
+    return text;
+}
+
 } // namespace rotor::refresh_token

@@ -25,6 +25,9 @@ ParseError parse(QByteArrayView text, QByteArray *secret = nullptr);
 // What is stored and looked up: SHA-256 of the token text.
 QByteArray hashOf(QByteArrayView text);
 const char *describe(ParseError error);
+// A short name for a token that can be shown and compared ("fp:1a2b-3c4d"), derived from its stored hash, so it
+// reveals nothing a database reader does not already have, and nothing of the token itself.
+QByteArray fingerprint(QByteArrayView text);
 
 } // namespace refresh_token
 } // namespace rotor

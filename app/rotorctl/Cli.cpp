@@ -11,8 +11,10 @@
 #include "Retention.h"
 #include "RotationService.h"
 #include "RowFormat.h"
+#include "Scenario.h"
 #include "Verdict.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QFile>
@@ -136,6 +138,14 @@ const QList<CommandSpec> &commands()
           {"--reason", true, "why (written to the audit log)"}},
          "show the deployment's rotation policy, or change it with 'policy set' (durations: 90, 10s, 15m, 12h, "
          "30d)"},
+        {"simulate",
+         "SCENARIO",
+         1,
+         {{"--into-database", false,
+           "play it into --db in real time, as a simulated user (default: a scratch database; --db is not touched)"}},
+         "play a scenario and narrate every step: stolen-token, theft-inside-grace, lost-response, second-tab, "
+         "expiry, revoked-while-in-use; exit 0 when every step came to what was expected"},
+        {"remove-simulated", "", 0, {}, "delete the users the simulator created, with their sessions and events"},
         {"audit",
          "",
          0,
@@ -687,6 +697,70 @@ int cmdFamily(Context &context)
     return ExitOk;
 }
 
+int cmdSimulate(Context &context)
+{
+    const bool into = context.has("--into-database");
+    ConnectionSpec target;
+    if (into) {
+        if (int code = context.openDatabase(Database::OpenMode::OpenExisting))
+            return code;
+        target = context.db().spec();
+    }
+    QString error;
+    std::unique_ptr<ScenarioRun> run
+        = ScenarioRun::start(context.invocation().positional.at(0),
+                             into ? ScenarioRun::Target::IntoDatabase : ScenarioRun::Target::Scratch, target, &error);
+    if (!run)
+        return fail(findScenario(context.invocation().positional.at(0)) ? ExitDatabase : ExitUsage, error);
+    const bool json = context.invocation().json;
+    if (!json)
+        output::printLine(QStringLiteral("%1: %2\n%3\n")
+                              .arg(QLatin1String(run->info().id),
+                                   QCoreApplication::translate("rotor::Scenario", run->info().title),
+                                   QCoreApplication::translate("rotor::Scenario", run->info().summary)));
+    QList<ScenarioStep> played;
+    while (!run->atEnd()) {
+        if (!json && run->realTime() && run->nextWaitMs() > 0)
+            std::fprintf(stderr, "waiting %s...\n", row_format::elapsed(run->nextWaitMs()).toUtf8().constData());
+        if (!run->next(&played, &error)) {
+            if (json)
+                output::printJson(run->toJson());
+            return fail(ExitDatabase, error);
+        }
+        if (!json) {
+            for (const ScenarioStep &step : played)
+                output::printLine(step.toText());
+        }
+    }
+    if (json)
+        output::printJson(run->toJson());
+    else
+        output::printLine(run->allAsExpected() ? QStringLiteral("every step came to what was expected")
+                                               : QStringLiteral("some steps did not come to what was expected"));
+    return run->allAsExpected() ? ExitOk : ExitFailed;
+}
+
+int cmdRemoveSimulated(Context &context)
+{
+    if (int code = context.openDatabase(Database::OpenMode::OpenExisting))
+        return code;
+    AdminService::SimulatedRemoval removed;
+    QString error;
+    if (!context.admin().removeSimulatedUsers(&removed, &error))
+        return fail(ExitDatabase, error);
+    if (context.invocation().json) {
+        output::printJson(QJsonObject {{QStringLiteral("users"), removed.users},
+                                       {QStringLiteral("sessions"), removed.families},
+                                       {QStringLiteral("events"), removed.events}});
+    } else {
+        output::printLine(QStringLiteral("removed %1 simulated users, %2 sessions, %3 events")
+                              .arg(removed.users)
+                              .arg(removed.families)
+                              .arg(removed.events));
+    }
+    return ExitOk;
+}
+
 int cmdAudit(Context &context)
 {
     if (!context.has("--verify"))
@@ -996,5 +1070,9 @@ int runCommand(const Invocation &invocation)
         return cmdPurge(context);
     if (c == QLatin1String("erase-user"))
         return cmdEraseUser(context);
+    if (c == QLatin1String("simulate"))
+        return cmdSimulate(context);
+    if (c == QLatin1String("remove-simulated"))
+        return cmdRemoveSimulated(context);
     return fail(ExitUsage, QStringLiteral("unknown command '%1'").arg(c));
 }

@@ -74,6 +74,7 @@ private slots:
     void storageFailure();
     void policy();
     void purgeAndErase();
+    void simulate();
     void databaseErrors();
     void keyErrors();
     void globalOptionsAnywhere();
@@ -532,6 +533,59 @@ void TestRotorctl::purgeAndErase()
     const QJsonArray users = jsonArray(expect({QStringLiteral("users"), QStringLiteral("--json")}, Ok));
     QCOMPARE(users.size(), 1);
     QVERIFY(users.at(0).toObject().value(QStringLiteral("email")).toString().startsWith(QStringLiteral("erased-")));
+    expect({QStringLiteral("audit"), QStringLiteral("--verify")}, Ok);
+}
+
+void TestRotorctl::simulate()
+{
+    // By default a scratch database: nothing is created or written where --db points.
+    const QJsonObject story = jsonObject(
+        expect({QStringLiteral("simulate"), QStringLiteral("stolen-token"), QStringLiteral("--json")}, Ok));
+    QVERIFY(!QFileInfo::exists(m_database));
+    QCOMPARE(story.value(QStringLiteral("scenario")).toString(), QStringLiteral("stolen-token"));
+    QCOMPARE(story.value(QStringLiteral("target")).toString(), QStringLiteral("scratch"));
+    QCOMPARE(story.value(QStringLiteral("as_expected")).toBool(), true);
+    QStringList outcomes;
+    const QJsonArray steps = story.value(QStringLiteral("steps")).toArray();
+    for (const QJsonValue &value : steps) {
+        const QJsonObject step = value.toObject();
+        for (const char *key : {"step", "presented", "outcome", "explanation"})
+            QVERIFY2(step.contains(QLatin1String(key)), key);
+        QCOMPARE(step.value(QStringLiteral("step")).toInt(), outcomes.size() + 1);
+        outcomes << step.value(QStringLiteral("outcome")).toString();
+        // A fingerprint, never the token: no "rtr_" anywhere in what is printed.
+        QVERIFY(!step.value(QStringLiteral("presented")).toString().contains(QLatin1String("rtr_")));
+    }
+    QCOMPARE(outcomes.count(QStringLiteral("replay_detected")), 2);
+    QCOMPARE(outcomes.count(QStringLiteral("token_revoked")), 2);
+    const Run text = expect({QStringLiteral("simulate"), QStringLiteral("lost-response")}, Ok);
+    QVERIFY2(text.out.contains("grace_retry") && text.out.contains("identical"), text.out.constData());
+    QVERIFY(!text.out.contains("rtr_"));
+
+    expect({QStringLiteral("simulate"), QStringLiteral("no-such-story")}, Usage);
+    expect({QStringLiteral("simulate")}, Usage);
+    expect({QStringLiteral("simulate"), QStringLiteral("expiry"), QStringLiteral("--into-database")}, DatabaseError);
+
+    // Into the database, in real time, as a simulated user; then removed again, the audit log intact.
+    initialize();
+    expect({QStringLiteral("add-user"), QStringLiteral("real@example.com")}, Ok);
+    const QJsonObject played = jsonObject(expect({QStringLiteral("simulate"), QStringLiteral("revoked-while-in-use"),
+                                                  QStringLiteral("--into-database"), QStringLiteral("--json")},
+                                                 Ok));
+    QCOMPARE(played.value(QStringLiteral("target")).toString(), QStringLiteral("database"));
+    const QString simulatedUser = played.value(QStringLiteral("user")).toString();
+    const QJsonArray events = jsonArray(
+        expect({QStringLiteral("events"), QStringLiteral("--user"), simulatedUser, QStringLiteral("--json")}, Ok));
+    QStringList kinds;
+    for (const QJsonValue &event : events)
+        kinds << event.toObject().value(QStringLiteral("kind")).toString();
+    QVERIFY2(kinds.contains(QStringLiteral("family_revoked")) && kinds.contains(QStringLiteral("token_revoked")),
+             qPrintable(kinds.join(QLatin1Char(' '))));
+    const Run removed = expect({QStringLiteral("remove-simulated")}, Ok);
+    QVERIFY2(removed.out.contains("removed 1 simulated users, 2 sessions"), removed.out.constData());
+    const QJsonArray users = jsonArray(expect({QStringLiteral("users"), QStringLiteral("--json")}, Ok));
+    QCOMPARE(users.size(), 1);
+    QCOMPARE(users.at(0).toObject().value(QStringLiteral("email")).toString(), QStringLiteral("real@example.com"));
     expect({QStringLiteral("audit"), QStringLiteral("--verify")}, Ok);
 }
 
