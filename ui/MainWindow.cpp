@@ -11,6 +11,7 @@
 #include "PolicyPage.h"
 #include "Presentation.h"
 #include "SecurityEvent.h"
+#include "SimulatorPage.h"
 #include "TablePage.h"
 #include "TableView.h"
 
@@ -125,6 +126,7 @@ MainWindow::MainWindow(QWidget *parent)
         addPage(page);
     }
     addPage(new PolicyPage(this));
+    addPage(new SimulatorPage(this));
     QSettings settings;
     if (!restoreGeometry(settings.value(settings::windowGeometryKey()).toByteArray())) {
         // First start: room for a list with its detail pane, or the whole screen where that does not fit.
