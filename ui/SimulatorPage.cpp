@@ -25,6 +25,8 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include <utility>
+
 namespace rotor {
 
 namespace {
@@ -183,6 +185,23 @@ void SimulatorPage::attach(const PageContext &context)
     connect(m_removeButton, &QPushButton::clicked, this, &SimulatorPage::removeSimulated);
     updateDescription();
     updateButtons();
+    if (!m_pendingScenario.isEmpty())
+        play(std::exchange(m_pendingScenario, QString()));
+}
+
+bool SimulatorPage::play(const QString &scenarioId)
+{
+    if (!findScenario(scenarioId))
+        return false;
+    if (!m_widget) {
+        m_pendingScenario = scenarioId;
+        return true;
+    }
+    m_scenarioCombo->setCurrentIndex(m_scenarioCombo->findData(scenarioId));
+    m_targetCombo->setCurrentIndex(m_targetCombo->findData(int(ScenarioRun::Target::Scratch)));
+    m_started = false;
+    runToEnd();
+    return true;
 }
 
 void SimulatorPage::detach()
@@ -397,13 +416,13 @@ void SimulatorPage::show(const Played &played)
     }
     if (!played.error.isEmpty() && played.ok)
         m_status->setText(m_status->text() + QLatin1Char(' ') + played.error);
+    if (m_atEnd)
+        m_autoRun = false;
     updateButtons();
     emit statusChanged();
     emit stepShown();
-    if (m_autoRun && !m_atEnd)
+    if (m_autoRun)
         QTimer::singleShot(m_nextWaitMs > 0 ? 0 : 150, this, &SimulatorPage::step);
-    else
-        m_autoRun = false;
 }
 
 void SimulatorPage::appendNarration(const ScenarioStep &step)

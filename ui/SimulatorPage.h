@@ -54,6 +54,9 @@ public:
     void runToEnd();
     // Stops a run to the end, and a real-time wait.
     void stop();
+    // Chooses a scenario and plays it to the end in a scratch database, now or as soon as a database is attached
+    // (rotor-console --simulate). False for an unknown scenario.
+    bool play(const QString &scenarioId);
 
     // What the page shows, for tests and export: the steps played so far and the state after the last one.
     const QList<ScenarioStep> &steps() const { return m_steps; }
@@ -107,6 +110,7 @@ private:
     bool m_started = false;
     bool m_atEnd = false;
     bool m_autoRun = false;
+    QString m_pendingScenario; // play() before attach()
     qint64 m_nextWaitMs = 0;
     int m_planned = 0;
     QString m_transcriptText;

@@ -3,6 +3,7 @@
 #include "MainWindow.h"
 #include "Paths.h"
 #include "Presentation.h"
+#include "SimulatorPage.h"
 #include "Translations.h"
 
 #include <QApplication>
@@ -85,13 +86,29 @@ int main(int argc, char *argv[])
     parser.addOption(viewOption);
     parser.addOption(familyOption);
     parser.addOption(userOption);
+    const QCommandLineOption simulateOption(
+        QStringLiteral("simulate"),
+        QApplication::translate("main",
+                                "Open the Simulator and play this scenario to the end in a scratch database "
+                                "(stolen-token, theft-inside-grace, lost-response, second-tab, expiry, "
+                                "revoked-while-in-use)."),
+        QApplication::translate("main", "SCENARIO"));
     parser.addOption(languageOption);
+    parser.addOption(simulateOption);
     parser.process(app);
 
     if (parser.isSet(viewOption) && !window.showPage(parser.value(viewOption))) {
         printError(QApplication::translate("main", "unknown page '%1' (known pages: %2)")
                        .arg(parser.value(viewOption), pageNames));
         return 2;
+    }
+    if (parser.isSet(simulateOption)) {
+        auto *simulator = qobject_cast<rotor::SimulatorPage *>(window.page(QStringLiteral("simulator")));
+        if (!simulator || !simulator->play(parser.value(simulateOption))) {
+            printError(QApplication::translate("main", "unknown scenario '%1'").arg(parser.value(simulateOption)));
+            return 2;
+        }
+        window.showPage(QStringLiteral("simulator"));
     }
     qint64 familyId = 0;
     if (parser.isSet(familyOption)) {
