@@ -442,6 +442,20 @@ void ScenarioRun::plan()
         });
     };
 
+    // A step that checks what a party holds: as expected when holds() is true.
+    const auto check = [add, stepOf](const Party *party, const QString &action, std::function<bool()> holds,
+                                     const QString &ifSo, const QString &ifNot) {
+        add([party, action, holds = std::move(holds), ifSo, ifNot, stepOf](QList<ScenarioStep> *played, QString *) {
+            ScenarioStep step = stepOf(*party, action);
+            step.outcome = step.expected = QStringLiteral("checked");
+            step.asExpected = holds();
+            step.presented = fingerprintOf(party->token);
+            step.explanation = step.asExpected ? ifSo : ifNot;
+            played->append(step);
+            return true;
+        });
+    };
+
     const qint64 beyondGrace = c.policy.graceMs + Policy::second;
     const QString pastGrace = tr("past the %1 grace window").arg(row_format::elapsed(c.policy.graceMs));
     const QString id = QLatin1String(m_info.id);
@@ -474,18 +488,11 @@ void ScenarioRun::plan()
         present(client, QStringLiteral("rotated"), QString());
         wait(c.policy.graceMs / 2, tr("inside the %1 grace window").arg(row_format::elapsed(c.policy.graceMs)));
         present(attacker, QStringLiteral("grace_retry"), tr("the stolen copy"));
-        add([&c, stepOf](QList<ScenarioStep> *played, QString *) {
-            ScenarioStep step = stepOf(c.attacker, tr("compares its token with the client's"));
-            step.outcome = step.expected = QStringLiteral("checked");
-            step.asExpected = c.attacker.token == c.client.token;
-            step.presented = fingerprintOf(c.attacker.token);
-            step.explanation = step.asExpected
-                ? tr("both hold the same token: inside the grace window a second party cannot be told from the "
-                     "client's own retry. That is the window's known cost; keep it short")
-                : tr("the attacker and the client hold different tokens");
-            played->append(step);
-            return true;
-        });
+        check(
+            attacker, tr("compares its token with the client's"), [&c]() { return c.attacker.token == c.client.token; },
+            tr("both hold the same token: inside the grace window a second party cannot be told from the client's "
+               "own retry. That is the window's known cost; keep it short"),
+            tr("the attacker and the client hold different tokens"));
         wait(c.pauseMs, tr("the attacker waits"));
         present(attacker, QStringLiteral("rotated"), tr("the shared token"));
         wait(c.pauseMs, tr("the client works"));
@@ -507,17 +514,12 @@ void ScenarioRun::plan()
         });
         wait(qMin<qint64>(2 * Policy::second, c.policy.graceMs / 2), tr("the client times out and retries"));
         present(client, QStringLiteral("grace_retry"), tr("the same token again"));
-        add([&c, lost, stepOf](QList<ScenarioStep> *played, QString *) {
-            ScenarioStep step = stepOf(c.client, tr("compares the retry's token with the lost reply's"));
-            step.outcome = step.expected = QStringLiteral("checked");
-            step.asExpected = !lost->isEmpty() && *lost == c.client.token;
-            step.presented = fingerprintOf(c.client.token);
-            step.explanation = step.asExpected ? tr("identical: the successor is derived, not drawn, so a retry "
-                                                    "receives the very token the lost reply carried")
-                                               : tr("the retry received a different token from the lost reply");
-            played->append(step);
-            return true;
-        });
+        check(
+            client, tr("compares the retry's token with the lost reply's"),
+            [&c, lost]() { return !lost->isEmpty() && *lost == c.client.token; },
+            tr("identical: the successor is derived, not drawn, so a retry receives the very token the lost reply "
+               "carried"),
+            tr("the retry received a different token from the lost reply"));
         wait(c.pauseMs, tr("the client works"));
         present(client, QStringLiteral("rotated"), tr("the token it received on retry"));
     } else if (id == QLatin1String("second-tab")) {
@@ -591,23 +593,23 @@ void ScenarioRun::plan()
                 outcomes << step.outcome;
                 played->append(step);
             }
-            ScenarioStep check;
-            check.at = c.clock.nowMs();
-            check.actor = tr("server");
-            check.action = tr("compares what the two tabs received");
-            check.outcome = check.expected = QStringLiteral("checked");
-            check.familyId = c.familyId;
+            ScenarioStep comparison;
+            comparison.at = c.clock.nowMs();
+            comparison.actor = tr("server");
+            comparison.action = tr("compares what the two tabs received");
+            comparison.outcome = comparison.expected = QStringLiteral("checked");
+            comparison.familyId = c.familyId;
             const bool oneEach
                 = outcomes.contains(QLatin1String("rotated")) && outcomes.contains(QLatin1String("grace_retry"));
             const bool same
                 = tabs[0].result.ok() && tabs[0].result.tokens.refreshToken == tabs[1].result.tokens.refreshToken;
-            check.asExpected = oneEach && same;
-            check.presented = same ? fingerprintOf(tabs[0].result.tokens.refreshToken) : QString();
-            check.explanation = check.asExpected
+            comparison.asExpected = oneEach && same;
+            comparison.presented = same ? fingerprintOf(tabs[0].result.tokens.refreshToken) : QString();
+            comparison.explanation = comparison.asExpected
                 ? tr("one rotation and one grace retry: a single successor, held by both tabs; the session has one "
                      "live token")
                 : tr("the tabs did not end up with one shared successor (%1)").arg(outcomes.join(QLatin1String(", ")));
-            played->append(check);
+            played->append(comparison);
             if (same)
                 c.client.token = tabs[0].result.tokens.refreshToken;
             return true;
