@@ -242,17 +242,18 @@ bool DemoSeeder::seed(const SeedOptions &options, const std::function<bool(qint6
         ++userId;
         const qint64 userCreated = now - policy.day * (100 + random.bounded(600));
         const bool active = random.bounded(100) >= 3;
+        // The address is made of the person's own name (the id keeps it unique), as in a real tenant.
+        const QString firstName = QString::fromLatin1(firstNames[random.bounded(int(firstNames.size()))]);
+        const QString lastName = QString::fromLatin1(lastNames[random.bounded(int(lastNames.size()))]);
         const QString email
-            = QStringLiteral("%1.%2@demo.rotor.example")
-                  .arg(QString::fromLatin1(firstNames[random.bounded(int(firstNames.size()))]).toLower())
-                  .arg(userId);
-        const QString name = QString::fromLatin1(firstNames[random.bounded(int(firstNames.size()))]) + QLatin1Char(' ')
-            + QString::fromLatin1(lastNames[random.bounded(int(lastNames.size()))]);
-        users.add({userId, email, name, active, active ? 0 : 1, userCreated});
+            = QStringLiteral("%1.%2.%3@demo.rotor.example").arg(firstName.toLower(), lastName.toLower()).arg(userId);
+        const QString displayName = firstName + QLatin1Char(' ') + lastName;
+        users.add({userId, email, displayName, active, active ? 0 : 1, userCreated});
         ++counts.users;
+        // Audit entries name users by id (AdminService's rule: no personal data in the chain).
         if (!active
-            && !addAudit(now - policy.day * random.bounded(30), QStringLiteral("deactivate-user"), email,
-                         QStringLiteral("account closed at the user's request")))
+            && !addAudit(now - policy.day * random.bounded(30), QStringLiteral("deactivate-user"),
+                         QStringLiteral("user:%1").arg(userId), QStringLiteral("account closed at the user's request")))
             return fail();
 
         const int deviceCount = 1 + random.bounded(3);

@@ -2,8 +2,11 @@
 
 #include "SecurityEvent.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
+#include <QHash>
 #include <QLocale>
+#include <QThread>
 
 // Q_INIT_RESOURCE must be called from the global namespace.
 static void initIconResources()
@@ -255,7 +258,15 @@ QIcon named(const char *name)
 {
     static const bool initialised = (initIconResources(), true);
     Q_UNUSED(initialised);
-    return QIcon(QStringLiteral(":/icons/%1.svg").arg(QLatin1String(name)));
+    // Built once per name and kept: models ask for status icons in data() on every paint, and a new QIcon would
+    // render its SVG again each time. Icons belong to the GUI thread, so the cache needs no lock.
+    Q_ASSERT(QCoreApplication::instance() && QThread::currentThread() == QCoreApplication::instance()->thread());
+    static QHash<QByteArray, QIcon> cache;
+    const QByteArray key(name);
+    auto found = cache.constFind(key);
+    if (found == cache.constEnd())
+        found = cache.insert(key, QIcon(QStringLiteral(":/icons/%1.svg").arg(QLatin1String(name))));
+    return *found;
 }
 } // namespace icons
 

@@ -116,7 +116,6 @@ void SimulatorPage::attach(const PageContext &context)
     m_removeButton->setObjectName(QStringLiteral("removeSimulatedButton"));
     m_removeButton->setToolTip(tr("Delete every user the simulator created in this database, with their sessions "
                                   "and events (the audit log keeps its entries)"));
-    m_removeButton->setVisible(!context.spec.readOnly);
     bar->addWidget(scenarioLabel);
     bar->addWidget(m_scenarioCombo);
     bar->addWidget(targetLabel);
@@ -127,6 +126,8 @@ void SimulatorPage::attach(const PageContext &context)
     bar->addStretch();
     bar->addWidget(m_removeButton);
     layout->addLayout(bar);
+    // Only once it has a parent: shown without one, a widget becomes a window of its own.
+    m_removeButton->setVisible(!context.spec.readOnly);
 
     m_summary = new QLabel;
     m_summary->setObjectName(QStringLiteral("scenarioSummary"));

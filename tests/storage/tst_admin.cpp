@@ -84,6 +84,22 @@ private slots:
         QCOMPARE(stats.users, qint64(120));
         QVERIFY(stats.tokens > stats.families);
         QVERIFY(stats.auditEntries > 0);
+        // Like a real tenant: every address is made of its owner's name; the audit log names users by id only;
+        // replays carry their verdict.
+        QList<QVariantList> rows;
+        QVERIFY2(queryRows(*m_fx->db, QStringLiteral("SELECT email, display_name FROM users"), {}, &rows, &error),
+                 qPrintable(error));
+        for (const QVariantList &row : rows) {
+            const QStringList name = row.at(1).toString().toLower().split(QLatin1Char(' '));
+            QVERIFY2(row.at(0).toString().startsWith(name.first() + QLatin1Char('.') + name.mid(1).join(QString())),
+                     qPrintable(row.at(0).toString() + QStringLiteral(" / ") + row.at(1).toString()));
+        }
+        QCOMPARE(count(*m_fx->db, QStringLiteral("SELECT count(*) FROM audit_log WHERE target LIKE '%@%'")), 0);
+        QCOMPARE(count(*m_fx->db,
+                       QStringLiteral("SELECT count(*) FROM security_events WHERE kind = "
+                                      "'replay_detected' AND (verdict IS NULL OR verdict_rule <> ?)"),
+                       {replayVerdictRule}),
+                 0);
         QVERIFY2(m_fx->addUser(QStringLiteral("after-seed@example.org"), &error) > 0, qPrintable(error));
         const LoginResult login = m_fx->rotation->login(QStringLiteral("after-seed@example.org"),
                                                         StorageFixture::device(QStringLiteral("ivy")));

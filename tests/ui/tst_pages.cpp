@@ -7,6 +7,7 @@
 #include "ConsolePage.h"
 #include "MainWindow.h"
 #include "PolicyPage.h"
+#include "Presentation.h"
 #include "UiTestDatabase.h"
 
 #include <QAction>
@@ -139,6 +140,15 @@ private slots:
         window.showPage(QStringLiteral("DUMMY"));
         QCOMPARE(dummy->refreshed, refreshed + 1);
         QVERIFY(!dummy->isStale());
+    }
+
+    // Status icons are asked for on every paint: each is built once and shared.
+    void iconsAreBuiltOnce()
+    {
+        const QIcon first = icons::named("alert");
+        QVERIFY(!first.isNull());
+        QCOMPARE(icons::named("alert").cacheKey(), first.cacheKey());
+        QVERIFY(icons::named("simulator").cacheKey() != first.cacheKey());
     }
 
     void policyPageShowsAndChangesThePolicy()
