@@ -2,10 +2,14 @@
 
 #include "Clock.h"
 #include "Database.h"
+#include "RowFormat.h"
+#include "SecurityEvent.h"
 #include "Verdict.h"
 
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QSqlQuery>
+#include <QSqlRecord>
 
 namespace rotor {
 
@@ -503,6 +507,221 @@ bool Catalog::previewFamilyRevocation(qint64 familyId, RevocationPreview *previe
     *preview = {};
     preview->devices << query.value(0).toString();
     preview->liveFamilies = query.value(1).isNull() ? 1 : 0;
+    return true;
+}
+
+namespace {
+
+QString utcTime(qint64 ms)
+{
+    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))
+        + QStringLiteral(" UTC");
+}
+
+// "203.0.113.9 (python-requests/2.31.0)"; an address that was never known, or was erased, says so.
+QString whereFrom(const QString &ip, const QString &userAgent)
+{
+    const QString address = ip.isEmpty() ? tr("an unknown address") : ip;
+    return userAgent.isEmpty() ? address : QStringLiteral("%1 (%2)").arg(address, userAgent);
+}
+
+QString verdictWords(const QString &verdict)
+{
+    if (verdict == QLatin1String(verdictName(Verdict::SameClient)))
+        return tr("likely the same client (a retry or race)");
+    if (verdict == QLatin1String(verdictName(Verdict::SecondParty)))
+        return tr("likely a second party (theft)");
+    return verdict;
+}
+
+// The event and audit entry a sentence rests on: "event 14, audit entry 7".
+QString evidenceText(const RevocationExplanation &explanation)
+{
+    QStringList parts;
+    if (explanation.eventId > 0)
+        parts << tr("event %1").arg(explanation.eventId);
+    if (explanation.auditEntryId > 0)
+        parts << tr("audit entry %1").arg(explanation.auditEntryId);
+    return parts.isEmpty() ? tr("the event that recorded it is no longer on record") : parts.join(QLatin1String(", "));
+}
+
+// One row of a query run with bindings, or nothing; false only for a failed read.
+bool firstRow(Database &db, const char *sql, std::initializer_list<Database::Binding> values, QVariantList *row,
+              QString *error)
+{
+    row->clear();
+    QSqlQuery *query = db.run(sql, values, error);
+    if (!query)
+        return false;
+    const Database::Fetch fetched = db.fetch(query, error);
+    if (fetched == Database::Fetch::Row) {
+        for (int i = 0; i < query->record().count(); ++i)
+            row->append(query->value(i));
+    }
+    query->finish();
+    return fetched != Database::Fetch::Failed;
+}
+
+} // namespace
+
+bool Catalog::explainRevocation(qint64 familyId, RevocationExplanation *explanation, QString *error)
+{
+    static const char familySql[]
+        = "SELECT f.revoked_at, f.revoke_reason, f.revoked_by, f.user_id, u.email, d.name, f.device_id, "
+          "f.current_generation, f.expires_at, f.idle_expires_at, d.device_key FROM token_families f "
+          "JOIN users u ON u.id = f.user_id JOIN devices d ON d.id = f.device_id WHERE f.id = :family";
+    // The event a revocation recorded carries the revocation's own instant (one clock reading, one transaction).
+    static const char familyEventSql[]
+        = "SELECT e.id, e.presented_generation, e.current_generation, e.ip, e.user_agent, e.original_ip, "
+          "e.original_user_agent, e.verdict, e.verdict_reason, t.used_at FROM security_events e "
+          "LEFT JOIN refresh_tokens t ON t.family_id = e.family_id AND t.generation = e.presented_generation "
+          "WHERE e.family_id = :family AND e.kind = :kind AND e.occurred_at = :at ORDER BY e.id LIMIT 1";
+    static const char userEventSql[] = "SELECT e.id FROM security_events e WHERE e.user_id = :user AND e.family_id "
+                                       "IS NULL AND e.kind = :kind AND e.occurred_at = :at ORDER BY e.id LIMIT 1";
+    // Audit entries name a user by id since schema 4, by email before.
+    static const char auditSql[]
+        = "SELECT a.id, a.actor, a.origin, a.reason FROM audit_log a WHERE a.action = :action "
+          "AND a.target IN (:target, :oldtarget) AND a.occurred_at = :at ORDER BY a.id LIMIT 1";
+
+    *explanation = {};
+    QVariantList family;
+    if (!firstRow(m_db, familySql, {{":family", familyId}}, &family, error))
+        return false;
+    if (family.isEmpty()) {
+        *error = tr("no session with id %1").arg(familyId);
+        return false;
+    }
+    const qint64 userId = family.at(3).toLongLong();
+    const QString email = family.at(4).toString();
+    const QString deviceName = family.at(5).toString();
+    // The device by its name, else by the key its client gave (an erased device's key names only its id).
+    const QString deviceKey = family.at(10).toString();
+    const QString device = !deviceName.isEmpty() ? deviceName
+        : !deviceKey.isEmpty()                   ? tr("device %1").arg(deviceKey)
+                                                 : tr("device %1").arg(family.at(6).toLongLong());
+    const QString subject = tr("Session %1 (%2, %3)").arg(QString::number(familyId), email, device);
+    if (family.at(0).isNull()) {
+        // As the lists tell the state (an end stamped on the session, unrevoked).
+        const qint64 end = qMin(family.at(8).toLongLong(), family.at(9).toLongLong());
+        explanation->sentence = end <= m_clock.nowMs()
+            ? tr("%1 is not revoked: it expired on %2.").arg(subject, utcTime(end))
+            : tr("%1 is not revoked: it is active, at generation %2.")
+                  .arg(subject, QString::number(family.at(7).toInt()));
+        return true;
+    }
+
+    explanation->revoked = true;
+    const qint64 revokedAt = family.at(0).toLongLong();
+    const QString reason = family.at(1).toString();
+    const QString revokedBy = family.at(2).toString();
+    const QString when = tr("%1 was revoked on %2").arg(subject, utcTime(revokedAt));
+
+    if (reason == QLatin1String(revoke_reason::replay)) {
+        QVariantList event;
+        if (!firstRow(
+                m_db, familyEventSql,
+                {{":family", familyId}, {":kind", QString::fromLatin1(event_kind::replayDetected)}, {":at", revokedAt}},
+                &event, error))
+            return false;
+        if (event.isEmpty()) {
+            explanation->sentence = tr("%1 by replay detection (%2).").arg(when, evidenceText(*explanation));
+            return true;
+        }
+        explanation->eventId = event.at(0).toLongLong();
+        const QString generation = event.at(1).toString();
+        const QString presentedFrom = whereFrom(event.at(3).toString(), event.at(4).toString());
+        QString what = event.at(9).isNull()
+            ? tr("generation %1 was presented from %2").arg(generation, presentedFrom)
+            : tr("generation %1 was presented again from %2 %3 after its use from %4")
+                  .arg(generation, presentedFrom, row_format::elapsed(revokedAt - event.at(9).toLongLong()),
+                       whereFrom(event.at(5).toString(), event.at(6).toString()));
+        if (!event.at(2).isNull())
+            what += tr(", while generation %1 was current").arg(event.at(2).toString());
+        if (!event.at(7).isNull())
+            what += QStringLiteral(" \u2014 ")
+                + (event.at(8).toString().isEmpty()
+                       ? verdictWords(event.at(7).toString())
+                       : tr("%1: %2").arg(verdictWords(event.at(7).toString()), event.at(8).toString()));
+        explanation->sentence = tr("%1 by replay detection: %2 (%3).").arg(when, what, evidenceText(*explanation));
+        return true;
+    }
+
+    if (reason == QLatin1String(revoke_reason::logout)) {
+        QVariantList event;
+        if (!firstRow(m_db, familyEventSql,
+                      {{":family", familyId}, {":kind", QString::fromLatin1(event_kind::logout)}, {":at", revokedAt}},
+                      &event, error))
+            return false;
+        if (event.isEmpty()) {
+            explanation->sentence
+                = tr("%1 by its own client, which signed out (%2).").arg(when, evidenceText(*explanation));
+            return true;
+        }
+        explanation->eventId = event.at(0).toLongLong();
+        explanation->sentence
+            = tr("%1 by its own client, which signed out from %2 (%3).")
+                  .arg(when, whereFrom(event.at(3).toString(), event.at(4).toString()), evidenceText(*explanation));
+        return true;
+    }
+
+    // An administrator's action: its event and its audit entry (who, from where, why).
+    struct AdminAction
+    {
+        const char *reason;
+        const char *eventKind;
+        const char *auditAction;
+        bool userWide;
+        const char *deed; // %1: "the administrator alice from host"
+    };
+    static const AdminAction actions[] = {
+        {revoke_reason::admin, event_kind::familyRevoked, "revoke-family", false,
+         QT_TRANSLATE_NOOP("rotor::Catalog", "by %1")},
+        {revoke_reason::userRevoked, event_kind::userRevoked, "revoke-user", true,
+         QT_TRANSLATE_NOOP("rotor::Catalog", "when %1 revoked every session of the user")},
+        {revoke_reason::userDeactivated, event_kind::userDeactivated, "deactivate-user", true,
+         QT_TRANSLATE_NOOP("rotor::Catalog", "when %1 deactivated the user")},
+        {revoke_reason::userErased, event_kind::userErased, "erase-user", true,
+         QT_TRANSLATE_NOOP("rotor::Catalog", "when %1 erased the user's personal data")},
+    };
+    for (const AdminAction &action : actions) {
+        if (reason != QLatin1String(action.reason))
+            continue;
+        QVariantList event, audit;
+        const bool read = action.userWide
+            ? firstRow(m_db, userEventSql,
+                       {{":user", userId}, {":kind", QString::fromLatin1(action.eventKind)}, {":at", revokedAt}},
+                       &event, error)
+            : firstRow(m_db, familyEventSql,
+                       {{":family", familyId}, {":kind", QString::fromLatin1(action.eventKind)}, {":at", revokedAt}},
+                       &event, error);
+        const QString target
+            = action.userWide ? QStringLiteral("user:%1").arg(userId) : QStringLiteral("family:%1").arg(familyId);
+        if (!read
+            || !firstRow(m_db, auditSql,
+                         {{":action", QString::fromLatin1(action.auditAction)},
+                          {":target", target},
+                          {":oldtarget", action.userWide ? email : target},
+                          {":at", revokedAt}},
+                         &audit, error))
+            return false;
+        if (!event.isEmpty())
+            explanation->eventId = event.at(0).toLongLong();
+        QString who, why;
+        if (!audit.isEmpty()) {
+            explanation->auditEntryId = audit.at(0).toLongLong();
+            who = tr("the administrator %1 from %2").arg(audit.at(1).toString(), audit.at(2).toString());
+            if (!audit.at(3).toString().isEmpty())
+                why = tr(", giving the reason \u201c%1\u201d").arg(audit.at(3).toString());
+        } else {
+            who = revokedBy.isEmpty() ? tr("an administrator") : tr("the administrator %1").arg(revokedBy);
+        }
+        explanation->sentence
+            = tr("%1 %2%3 (%4).").arg(when, tr(action.deed).arg(who), why, evidenceText(*explanation));
+        return true;
+    }
+
+    // A reason this program does not know (written by a newer one): what is stored, as it is.
+    explanation->sentence = tr("%1 (reason \u201c%2\u201d, by \u201c%3\u201d).").arg(when, reason, revokedBy);
     return true;
 }
 

@@ -119,6 +119,16 @@ struct RevocationPreview
     QStringList devices; // names of the devices with a live session
 };
 
+// Why a session was revoked, in one sentence with its evidence: what revoked it, when, by whom or by which event, from
+// where. For a session that is not revoked the sentence says so.
+struct RevocationExplanation
+{
+    bool revoked = false;
+    QString sentence; // English, through tr() in the context "rotor::Catalog"
+    qint64 eventId = 0; // the security event that recorded the revocation, while it is still on record
+    qint64 auditEntryId = 0; // an administrator's action: its audit entry
+};
+
 class Catalog
 {
 public:
@@ -134,6 +144,8 @@ public:
     bool findUser(const QString &email, UserRef *user, QString *error);
     bool previewUserRevocation(qint64 userId, RevocationPreview *preview, QString *error);
     bool previewFamilyRevocation(qint64 familyId, RevocationPreview *preview, QString *error);
+    // Times in the sentence are UTC, so it reads the same wherever it is pasted.
+    bool explainRevocation(qint64 familyId, RevocationExplanation *explanation, QString *error);
 
 private:
     Database &m_db;

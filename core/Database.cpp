@@ -815,6 +815,7 @@ Database::CommitFate Database::lostCommitFate(QString *error)
 
 bool Database::beginWrite(QString *error)
 {
+    ++m_writeTransactionsBegun;
     m_transactionId.clear();
     if (m_spec.backend == Backend::Sqlite)
         return execPrepared(beginImmediateSql, error);

@@ -117,6 +117,9 @@ public:
     // A write transaction: BEGIN IMMEDIATE on SQLite (the writer lock up front, so no upgrade deadlocks),
     // BEGIN on PostgreSQL, which also learns the transaction's id in the same round trip.
     bool beginWrite(QString *error);
+    // How many write transactions this connection has begun (migrations and transact() included): a read shows that
+    // it opened none by leaving this unchanged.
+    quint64 writeTransactionsBegun() const { return m_writeTransactionsBegun; }
     // A read-only transaction whose reads all see one snapshot (exports page through it consistently).
     bool beginRead(QString *error);
     bool commit(QString *error);
@@ -165,6 +168,7 @@ private:
     };
     std::unique_ptr<QHash<const char *, NativeStatement>> m_nativeStatements;
     int m_connectionGeneration = 0; // counts (re)opened connections
+    quint64 m_writeTransactionsBegun = 0;
     // SQLite: the write lock this process's connections to the same file share (transact() holds it per attempt).
     std::shared_ptr<std::timed_mutex> m_writeLock;
 };

@@ -5,6 +5,7 @@
 #include "Database.h"
 #include "Jwt.h"
 #include "Keys.h"
+#include "PresentedRow.h"
 #include "RefreshToken.h"
 #include "RotationSql.h"
 #include "SecurityEvent.h"
@@ -38,11 +39,6 @@ RETURNING id
 const char insertFamilySql[] = "INSERT INTO token_families (user_id, device_id, created_at, expires_at, "
                                "idle_expires_at, last_used_at, current_generation) VALUES (:user, :device, :now, "
                                ":expires, :idle, :now, 0) RETURNING id";
-
-std::optional<qint64> optionalTime(const QVariant &value)
-{
-    return value.isNull() ? std::nullopt : std::optional<qint64>(value.toLongLong());
-}
 
 // The family a presented token belongs to, for a sign-out. PostgreSQL locks the family first, in the same order as
 // rotation and revocation.
@@ -375,36 +371,18 @@ bool RotationService::decideAndApply(const Presented &presented, const Policy &p
                 return Database::Step::Abort; // a failed read is a storage failure, not an unknown token
             }
             state.found = fetched == Database::Fetch::Row;
-            qint64 tokenId = 0, familyId = 0, userId = 0, deviceId = 0, tokenVersion = 0;
-            int currentGeneration = 0;
-            QString originalIp, originalUserAgent;
+            PresentedRow stored;
             if (state.found) {
-                tokenId = query->value(0).toLongLong();
-                familyId = query->value(1).toLongLong();
-                state.generation = query->value(2).toInt();
-                state.expiresAt = query->value(3).toLongLong();
-                state.usedAt = optionalTime(query->value(4));
-                state.revokedAt = optionalTime(query->value(5));
-                userId = query->value(6).toLongLong();
-                deviceId = query->value(7).toLongLong();
-                // The earlier of the end stamped at sign-in and the start plus today's lifetime (Policy.h).
-                state.familyExpiresAt
-                    = qMin(query->value(8).toLongLong(), query->value(21).toLongLong() + policy.familyLifetimeMs);
-                state.familyRevokedAt = optionalTime(query->value(9));
-                currentGeneration = query->value(10).toInt();
-                state.userActive = query->value(11).toBool();
-                tokenVersion = query->value(12).toLongLong();
-                state.hasSuccessor = !query->value(13).isNull();
-                if (state.hasSuccessor) {
-                    state.successorMatchesDerived
-                        = crypto::equalConstantTime(query->value(14).toByteArray(), presented.successorHash);
-                    state.successorLive = query->value(15).isNull() && query->value(16).isNull();
-                    state.successorExpiresAt = query->value(17).toLongLong();
-                    originalIp = query->value(18).toString();
-                    originalUserAgent = query->value(19).toString();
-                }
-                state.claimedByCaller = state.usedAt && query->value(20).toByteArray() == presented.claimId;
+                stored = readPresentedRow(*query, policy);
+                state = stored.state;
+                state.successorMatchesDerived
+                    = state.hasSuccessor && crypto::equalConstantTime(stored.successorHash, presented.successorHash);
+                state.claimedByCaller = state.usedAt && stored.claimId == presented.claimId;
             }
+            const qint64 tokenId = stored.tokenId, familyId = stored.familyId, userId = stored.userId,
+                         deviceId = stored.deviceId, tokenVersion = stored.tokenVersion;
+            const int currentGeneration = stored.currentGeneration;
+            const QString &originalIp = stored.originalIp, &originalUserAgent = stored.originalUserAgent;
             query->finish();
             result->judgement = judge(state, now, policy.graceMs);
             result->outcome = result->judgement.outcome;

@@ -6,9 +6,15 @@
 #include "Presentation.h"
 #include "TableView.h"
 #include "TimelineWidget.h"
+#include "WhatIfDialog.h"
 
+#include <QAction>
+#include <QClipboard>
+#include <QGuiApplication>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QPushButton>
 #include <QTableView>
 #include <QUrl>
 #include <QVBoxLayout>
@@ -272,12 +278,82 @@ FamilyDetailPane::FamilyDetailPane(DatabaseWorker *worker, QWidget *parent)
     , m_worker(worker)
     , m_timeline(new TimelineWidget)
     , m_chainStatus(new QLabel)
+    , m_revocationBox(new QWidget)
+    , m_revocation(new QLabel)
+    , m_whatIfButton(new QPushButton(tr("What if\u2026")))
 {
-    layout()->addWidget(new QLabel(QStringLiteral("<b>%1</b>").arg(tr("Chain of refresh tokens").toHtmlEscaped())));
+    // Why it was revoked: one sentence with its evidence, to select or copy into a ticket.
+    m_revocation->setObjectName(QStringLiteral("revocationText"));
+    m_revocation->setTextFormat(Qt::PlainText);
+    m_revocation->setWordWrap(true);
+    m_revocation->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
+    auto *copy = new QPushButton(tr("&Copy"));
+    copy->setObjectName(QStringLiteral("copyRevocationButton"));
+    copy->setToolTip(tr("Copy this sentence to the clipboard"));
+    connect(copy, &QPushButton::clicked, this,
+            [this]() { QGuiApplication::clipboard()->setText(m_revocation->text()); });
+    auto *revocationLayout = new QVBoxLayout(m_revocationBox);
+    revocationLayout->setContentsMargins(0, 4, 0, 4);
+    auto *revocationTitle = new QHBoxLayout;
+    revocationTitle->addWidget(new QLabel(QStringLiteral("<b>%1</b>").arg(tr("Why it was revoked").toHtmlEscaped())));
+    revocationTitle->addStretch();
+    revocationTitle->addWidget(copy);
+    revocationLayout->addLayout(revocationTitle);
+    revocationLayout->addWidget(m_revocation);
+    m_revocationBox->setObjectName(QStringLiteral("revocationBox"));
+    m_revocationBox->hide();
+    layout()->addWidget(m_revocationBox);
+
+    auto *chainTitle = new QHBoxLayout;
+    chainTitle->addWidget(new QLabel(QStringLiteral("<b>%1</b>").arg(tr("Chain of refresh tokens").toHtmlEscaped())));
+    chainTitle->addStretch();
+    m_whatIfButton->setObjectName(QStringLiteral("whatIfButton"));
+    m_whatIfButton->setToolTip(tr("What would presenting the selected generation do now, or at a chosen time? "
+                                  "Asking writes nothing."));
+    m_whatIfButton->setEnabled(false);
+    chainTitle->addWidget(m_whatIfButton);
+    static_cast<QVBoxLayout *>(layout())->addLayout(chainTitle);
     layout()->addWidget(m_chainStatus);
     layout()->addWidget(m_timeline);
     static_cast<QVBoxLayout *>(layout())->setStretchFactor(m_timeline, 1);
     m_chainStatus->hide();
+    connect(m_timeline->whatIfAction(), &QAction::changed, m_whatIfButton,
+            [this]() { m_whatIfButton->setEnabled(m_timeline->whatIfAction()->isEnabled()); });
+    connect(m_whatIfButton, &QPushButton::clicked, m_timeline->whatIfAction(), &QAction::trigger);
+    connect(m_timeline, &TimelineWidget::whatIfRequested, this, &FamilyDetailPane::openWhatIf);
+}
+
+QString FamilyDetailPane::revocationText() const
+{
+    return m_revocationBox->isHidden() ? QString() : m_revocation->text();
+}
+
+WhatIfDialog *FamilyDetailPane::whatIfDialog() const
+{
+    return m_whatIf;
+}
+
+void FamilyDetailPane::openWhatIf(int generation)
+{
+    if (m_familyId <= 0 || generation < 0)
+        return;
+    if (m_whatIf)
+        m_whatIf->close();
+    m_whatIf = new WhatIfDialog(m_worker, m_familyId, generation, m_timeline->newestGeneration(), this);
+    m_whatIf->setAttribute(Qt::WA_DeleteOnClose);
+    m_whatIf->open();
+}
+
+void FamilyDetailPane::showRevocation(const Chain &chain)
+{
+    m_loadedRevoked = chain.revocation.revoked;
+    if (!chain.revocationError.isEmpty()) {
+        m_revocation->setText(tr("Could not say why: %1").arg(chain.revocationError));
+        m_revocationBox->setVisible(m_shownRevoked);
+        return;
+    }
+    m_revocation->setText(chain.revocation.sentence);
+    m_revocationBox->setVisible(chain.revocation.revoked);
 }
 
 void FamilyDetailPane::showRow(const QVariantList &row)
@@ -302,7 +378,11 @@ void FamilyDetailPane::showRow(const QVariantList &row)
         fields.append({tr("Revoked by"), row.value(column::FamilyRevokedBy).toString().toHtmlEscaped()});
     }
     setHeader(fieldsHtml(tr("Session %1").arg(m_familyId), fields));
+    m_shownRevoked = !row.value(column::FamilyRevokedAt).isNull();
     if (!sameFamily)
+        m_revocationBox->hide(); // another session's reason must not stand beside this one while it loads
+    // A session revoked since its chain was loaded has a reason to show now.
+    if (!sameFamily || (isChainLoaded() && m_shownRevoked != m_loadedRevoked))
         loadChain();
 }
 
@@ -312,7 +392,11 @@ void FamilyDetailPane::clear()
     ++m_serial;
     m_familyId = 0;
     m_loadedFamily = 0;
+    m_shownRevoked = m_loadedRevoked = false;
     m_timeline->clear();
+    m_revocation->clear();
+    m_revocationBox->hide();
+    m_timeline->whatIfAction()->setEnabled(false); // the button follows the action
 }
 
 void FamilyDetailPane::reload()
@@ -348,11 +432,13 @@ void FamilyDetailPane::loadChain()
             events.limit = -1;
             if (catalog.list(tokens, &chain.tokens, &chain.error))
                 catalog.list(events, &chain.events, &chain.error);
+            catalog.explainRevocation(familyId, &chain.revocation, &chain.revocationError);
             return chain;
         },
         [this](const Chain &chain) {
             if (chain.serial != m_serial)
                 return;
+            showRevocation(chain);
             if (!chain.error.isEmpty()) {
                 m_chainStatus->setText(tr("Could not load the chain: %1").arg(chain.error));
                 return;

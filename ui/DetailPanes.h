@@ -2,9 +2,11 @@
 
 #include "Catalog.h"
 
+#include <QPointer>
 #include <QWidget>
 
 class QLabel;
+class QPushButton;
 class QTableView;
 
 namespace rotor {
@@ -12,6 +14,7 @@ namespace rotor {
 class DatabaseWorker;
 class PagedTableModel;
 class TimelineWidget;
+class WhatIfDialog;
 
 // The right-hand side of a list: everything about the current row. What it loads beyond the row itself is loaded
 // on the detail worker; links to a user or a session ask the window to go there.
@@ -94,6 +97,12 @@ public:
     void reload() override;
     TimelineWidget *timeline() const { return m_timeline; }
     bool isChainLoaded() const { return m_loadedFamily == m_familyId && m_familyId > 0; }
+    // A revoked session's one sentence of why (Catalog::explainRevocation), selectable and copyable; empty while the
+    // session is not revoked or not loaded yet.
+    QString revocationText() const;
+    // Asks what presenting that generation of the shown session would do (a WhatIfDialog on the detail worker).
+    void openWhatIf(int generation);
+    WhatIfDialog *whatIfDialog() const;
 
 private:
     struct Chain
@@ -103,12 +112,21 @@ private:
         QList<QVariantList> tokens;
         QList<QVariantList> events;
         QString error;
+        RevocationExplanation revocation;
+        QString revocationError;
     };
     void loadChain();
+    void showRevocation(const Chain &chain);
 
     DatabaseWorker *m_worker;
     TimelineWidget *m_timeline;
     QLabel *m_chainStatus;
+    QWidget *m_revocationBox;
+    QLabel *m_revocation;
+    QPushButton *m_whatIfButton;
+    QPointer<WhatIfDialog> m_whatIf;
+    bool m_shownRevoked = false; // the row shown says revoked
+    bool m_loadedRevoked = false; // the explanation loaded says revoked
     qint64 m_familyId = 0;
     qint64 m_loadedFamily = 0;
     quint64 m_serial = 0; // answers to an older selection are dropped

@@ -4,6 +4,9 @@
 #include "Presentation.h"
 #include "SecurityEvent.h"
 
+#include <QAction>
+#include <QContextMenuEvent>
+#include <QMenu>
 #include <QPainter>
 #include <QStyledItemDelegate>
 
@@ -102,6 +105,7 @@ QString orDash(const QString &text)
 
 TimelineWidget::TimelineWidget(QWidget *parent)
     : QListWidget(parent)
+    , m_whatIfAction(new QAction(tr("What if this generation were presented\u2026"), this))
 {
     setObjectName(QStringLiteral("timeline"));
     setItemDelegate(new TimelineDelegate(this));
@@ -109,6 +113,45 @@ TimelineWidget::TimelineWidget(QWidget *parent)
     setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
     setUniformItemSizes(false);
     setWordWrap(false);
+    m_whatIfAction->setObjectName(QStringLiteral("whatIfAction"));
+    m_whatIfAction->setEnabled(false);
+    connect(m_whatIfAction, &QAction::triggered, this, [this]() {
+        if (currentGeneration() >= 0)
+            emit whatIfRequested(currentGeneration());
+    });
+    connect(this, &QListWidget::currentItemChanged, this,
+            [this]() { m_whatIfAction->setEnabled(currentGeneration() >= 0); });
+}
+
+int TimelineWidget::currentGeneration() const
+{
+    const QListWidgetItem *item = currentItem();
+    if (!item || item->data(KindRole).toInt() != int(EntryKind::Generation))
+        return -1;
+    return item->data(Qt::UserRole).toInt();
+}
+
+int TimelineWidget::newestGeneration() const
+{
+    int newest = -1;
+    for (int row = 0; row < count(); ++row) {
+        if (item(row)->data(KindRole).toInt() == int(EntryKind::Generation))
+            newest = qMax(newest, item(row)->data(Qt::UserRole).toInt());
+    }
+    return newest;
+}
+
+void TimelineWidget::contextMenuEvent(QContextMenuEvent *event)
+{
+    QListWidgetItem *item = itemAt(event->pos());
+    if (!item || item->data(KindRole).toInt() != int(EntryKind::Generation)) {
+        QListWidget::contextMenuEvent(event);
+        return;
+    }
+    setCurrentItem(item);
+    QMenu menu(this);
+    menu.addAction(m_whatIfAction);
+    menu.exec(event->globalPos());
 }
 
 void TimelineWidget::setChain(const QList<QVariantList> &tokens, const QList<QVariantList> &events)
@@ -200,6 +243,7 @@ void TimelineWidget::setChain(const QList<QVariantList> &tokens, const QList<QVa
     });
     for (const Entry &entry : std::as_const(entries))
         addItem(entry.item);
+    m_whatIfAction->setEnabled(currentGeneration() >= 0);
 }
 
 int TimelineWidget::entryCount(EntryKind kind) const

@@ -3,6 +3,8 @@
 #include <QListWidget>
 #include <QVariant>
 
+class QAction;
+
 namespace rotor {
 
 // A session's chain drawn as a timeline: one entry per generation (issued, used, from where), and the security
@@ -24,6 +26,21 @@ public:
     int entryCount(EntryKind kind) const;
     // Generations a replay presented again (the ones that were stolen).
     QList<int> struckGenerations() const;
+    // The generation of the current entry, or -1 when it is not a generation; the newest generation shown (-1: none).
+    int currentGeneration() const;
+    int newestGeneration() const;
+    // "What if this generation were presented...": in the context menu of a generation, enabled while the current
+    // entry is one; it emits whatIfRequested with that generation.
+    QAction *whatIfAction() const { return m_whatIfAction; }
+
+signals:
+    void whatIfRequested(int generation);
+
+protected:
+    void contextMenuEvent(QContextMenuEvent *event) override;
+
+private:
+    QAction *m_whatIfAction;
 };
 
 } // namespace rotor

@@ -13,6 +13,7 @@
 #include "RowFormat.h"
 #include "Scenario.h"
 #include "Verdict.h"
+#include "WhatIf.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -105,6 +106,14 @@ const QList<CommandSpec> &commands()
           {"--limit", true, "at most this many rows"}},
          "list sessions (token families)"},
         {"family", "ID", 1, {}, "show one session: its chain of refresh tokens and its security events"},
+        {"what-if",
+         "",
+         0,
+         {{"--session", true, "the session's id (required)"},
+          {"--generation", true, "the generation to present (required)"},
+          {"--at", true, "judge at this ISO 8601 time instead of now"}},
+         "what presenting a session's generation now (or --at a time) would do, judged on the stored state; "
+         "writes nothing"},
         {"events",
          "",
          0,
@@ -184,13 +193,14 @@ public:
         : m_invocation(invocation)
     { }
 
-    int openDatabase(Database::OpenMode mode)
+    int openDatabase(Database::OpenMode mode, bool readOnly = false)
     {
         ConnectionSpec spec;
         QString error;
         const QString location = m_invocation.database.isEmpty() ? paths::defaultDemoDatabase() : m_invocation.database;
         if (!ConnectionSpec::parse(location, &spec, &error))
             return fail(ExitUsage, error);
+        spec.readOnly = readOnly;
         m_db = std::make_unique<Database>(spec);
         if (!m_db->open(mode, &error)) {
             if (mode == Database::OpenMode::OpenExisting && spec.backend == Backend::Sqlite
@@ -682,14 +692,19 @@ int cmdFamily(Context &context)
         return fail(ExitDatabase, error);
     if (family.isEmpty())
         return fail(ExitFailed, QStringLiteral("no session with id %1").arg(id));
+    RevocationExplanation revocation;
+    if (!catalog.explainRevocation(id, &revocation, &error))
+        return fail(ExitDatabase, error);
     if (context.invocation().json) {
         QJsonObject object = row_format::rowsToJson(Table::Families, family).at(0).toObject();
+        object.insert(QStringLiteral("revocation"), revocation.sentence);
         object.insert(QStringLiteral("chain"), row_format::rowsToJson(Table::Tokens, chain));
         object.insert(QStringLiteral("events"), row_format::rowsToJson(Table::Events, events));
         output::printJson(object);
         return ExitOk;
     }
     std::fputs(output::rowsToText(Table::Families, family).toUtf8().constData(), stdout);
+    output::printLine(QStringLiteral("\n") + revocation.sentence);
     output::printLine(QStringLiteral("\nchain:"));
     std::fputs(output::rowsToText(Table::Tokens, chain).toUtf8().constData(), stdout);
     output::printLine(QStringLiteral("\nevents:"));
@@ -758,6 +773,73 @@ int cmdRemoveSimulated(Context &context)
                               .arg(removed.families)
                               .arg(removed.events));
     }
+int cmdWhatIf(Context &context)
+{
+    qint64 familyId = 0;
+    if (!context.has("--session") || !context.has("--generation"))
+        return fail(ExitUsage, QStringLiteral("what-if needs --session ID and --generation N"));
+    if (!parseId(context.option("--session"), &familyId))
+        return fail(ExitUsage, QStringLiteral("--session takes a session id (a positive number)"));
+    bool ok = false;
+    const int generation = context.option("--generation").toInt(&ok);
+    if (!ok || generation < 0)
+        return fail(ExitUsage, QStringLiteral("--generation takes a generation number (0 or more)"));
+    std::optional<qint64> at;
+    if (context.has("--at")) {
+        const QDateTime time = QDateTime::fromString(context.option("--at"), Qt::ISODateWithMs);
+        if (!time.isValid())
+            return fail(ExitUsage, QStringLiteral("--at takes an ISO 8601 time, such as 2026-11-28T09:00:00Z"));
+        at = time.toMSecsSinceEpoch();
+    }
+    // Read-only: the answer cannot change what it looks at, whatever happens.
+    if (int code = context.openDatabase(Database::OpenMode::OpenExisting, true))
+        return code;
+    WhatIf whatIf(context.db(), context.clock());
+    WhatIfAnswer answer;
+    QString error;
+    if (!whatIf.answer(familyId, generation, at, &answer, &error))
+        return fail(context.db().lastError().isValid() ? ExitDatabase : ExitFailed, error);
+    const char *outcome = outcomeName(answer.judgement.outcome);
+    if (context.invocation().json) {
+        const auto time = [](const std::optional<qint64> &ms) {
+            return ms ? QJsonValue(row_format::isoTime(*ms)) : QJsonValue(QJsonValue::Null);
+        };
+        const PresentedState &state = answer.state;
+        output::printJson(QJsonObject {
+            {QStringLiteral("family_id"), answer.familyId},
+            {QStringLiteral("generation"), answer.generation},
+            {QStringLiteral("current_generation"), answer.currentGeneration},
+            {QStringLiteral("at"), row_format::isoTime(answer.atMs)},
+            {QStringLiteral("outcome"), QLatin1String(outcome)},
+            {QStringLiteral("explanation"), answer.explanation},
+            {QStringLiteral("consequence"), answer.consequence},
+            {QStringLiteral("revokes_session"), answer.revokesSession},
+            {QStringLiteral("records_event"),
+             answer.recordsEvent.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(answer.recordsEvent)},
+            {QStringLiteral("grace_seconds"), double(answer.policy.graceMs) / 1000.0},
+            {QStringLiteral("token"),
+             QJsonObject {{QStringLiteral("expires_at"), row_format::isoTime(state.expiresAt)},
+                          {QStringLiteral("used_at"), time(state.usedAt)},
+                          {QStringLiteral("revoked_at"), time(state.revokedAt)},
+                          {QStringLiteral("session_ends_at"), row_format::isoTime(state.familyExpiresAt)},
+                          {QStringLiteral("session_revoked_at"), time(state.familyRevokedAt)},
+                          {QStringLiteral("user_active"), state.userActive},
+                          {QStringLiteral("successor_live"), state.hasSuccessor && state.successorLive}}},
+        });
+        return ExitOk;
+    }
+    output::printLine(QStringLiteral("session:      %1, generation %2 (newest: generation %3)")
+                          .arg(answer.familyId)
+                          .arg(answer.generation)
+                          .arg(answer.currentGeneration));
+    output::printLine(QStringLiteral("judged at:    %1%2, grace window %3")
+                          .arg(row_format::isoTime(answer.atMs), at ? QString() : QStringLiteral(" (now)"),
+                               Policy::formatDuration(answer.policy.graceMs)));
+    output::printLine(QStringLiteral("outcome:      %1").arg(QLatin1String(outcome)));
+    output::printLine(QStringLiteral("explanation:  %1").arg(answer.explanation));
+    output::printLine(QStringLiteral("consequence:  %1").arg(answer.consequence));
+    output::printLine(
+        QStringLiteral("(the genuine token of generation %1 presented; nothing was written)").arg(answer.generation));
     return ExitOk;
 }
 
@@ -1060,6 +1142,8 @@ int runCommand(const Invocation &invocation)
         return cmdList(context, Table::Families);
     if (c == QLatin1String("family"))
         return cmdFamily(context);
+    if (c == QLatin1String("what-if"))
+        return cmdWhatIf(context);
     if (c == QLatin1String("events"))
         return cmdList(context, Table::Events);
     if (c == QLatin1String("audit"))

@@ -1,3 +1,4 @@
+#include <QCryptographicHash>
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
@@ -82,6 +83,10 @@ private slots:
     void helpForEveryCommand();
     void auditVerify();
     void seedDemoCountsAgree();
+    void whatIf();
+    void whatIfErrors_data();
+    void whatIfErrors();
+    void familySaysWhyRevoked();
 
 private:
     Run rotorctl(const QStringList &arguments, const QByteArray &input = {});
@@ -750,7 +755,7 @@ void TestRotorctl::helpForEveryCommand_data()
     QTest::newRow("help login") << QStringList {QStringLiteral("help"), QStringLiteral("login")};
     const char *commands[] = {"init",          "seed-demo",   "add-user",        "login",         "refresh", "logout",
                               "revoke-family", "revoke-user", "deactivate-user", "activate-user", "users",   "policy",
-                              "devices",       "families",    "family",          "events",        "audit"};
+                              "devices",       "families",    "family",          "events",        "audit",   "what-if"};
     for (const char *command : commands) {
         QTest::addRow("%s --help", command) << QStringList {QLatin1String(command), QStringLiteral("--help")};
         QTest::addRow("--help %s", command) << QStringList {QStringLiteral("--help"), QLatin1String(command)};
@@ -851,6 +856,163 @@ void TestRotorctl::seedDemoCountsAgree()
     QCOMPARE(totalDevices, qint64(devices.size()));
     QCOMPARE(totalLive, qint64(activeCount));
     expect({QStringLiteral("devices"), QStringLiteral("--user"), QStringLiteral("nobody@example.com")}, Failed);
+}
+
+namespace {
+// The bytes of the database file and of its write-ahead log. A read-only SQLite connection to a database that no one
+// has open leaves an empty -wal (and -shm) behind, which it may not remove: an absent log and an empty one both hold
+// no frame, so both count as empty here; any byte written to either shows.
+QByteArray filesOf(const QString &database)
+{
+    QByteArray all;
+    for (const QString &path : QStringList {database, database + QStringLiteral("-wal")}) {
+        QFile file(path);
+        const QByteArray bytes = file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+        all += QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex() + '/';
+    }
+    return all;
+}
+} // namespace
+
+void TestRotorctl::whatIf()
+{
+    initialize();
+    expect({QStringLiteral("add-user"), QStringLiteral("wendy@example.com")}, Ok);
+    const QJsonObject session = login(QStringLiteral("wendy@example.com"));
+    const QString family = QString::number(session.value(QStringLiteral("family_id")).toInteger());
+    QString token = session.value(QStringLiteral("refresh_token")).toString();
+    const QString token0 = token;
+    for (int i = 0; i < 2; ++i)
+        token = jsonObject(
+                    expect({QStringLiteral("refresh"), QStringLiteral("--token"), token, QStringLiteral("--json")}, Ok))
+                    .value(QStringLiteral("refresh_token"))
+                    .toString();
+    const QByteArray before = filesOf(m_database);
+    const auto whatIf = [&](const QString &generation, const QStringList &more = {}) {
+        return expect(QStringList {QStringLiteral("what-if"), QStringLiteral("--session"), family,
+                                   QStringLiteral("--generation"), generation, QStringLiteral("--json")}
+                          + more,
+                      Ok);
+    };
+
+    const QJsonObject live = jsonObject(whatIf(QStringLiteral("2")));
+    for (const char *key : {"family_id", "generation", "current_generation", "at", "outcome", "explanation",
+                            "consequence", "revokes_session", "records_event", "grace_seconds", "token"})
+        QVERIFY2(live.contains(QLatin1String(key)), key);
+    QCOMPARE(live.value(QStringLiteral("outcome")).toString(), QStringLiteral("rotated"));
+    QCOMPARE(live.value(QStringLiteral("generation")).toInt(-1), 2);
+    QCOMPARE(live.value(QStringLiteral("current_generation")).toInt(-1), 2);
+    QVERIFY(live.value(QStringLiteral("records_event")).isNull());
+    QCOMPARE(live.value(QStringLiteral("revokes_session")).toBool(true), false);
+    QVERIFY2(live.value(QStringLiteral("explanation")).toString().contains(QStringLiteral("generation 2 was live")),
+             qPrintable(live.value(QStringLiteral("explanation")).toString()));
+    const QDateTime at = QDateTime::fromString(live.value(QStringLiteral("at")).toString(), Qt::ISODateWithMs);
+    QVERIFY(at.isValid());
+    QVERIFY(qAbs(at.secsTo(QDateTime::currentDateTimeUtc())) < 60);
+
+    // Generation 0's successor has moved on: presenting it is a replay, and would end the session.
+    const QJsonObject replay = jsonObject(whatIf(QStringLiteral("0")));
+    QCOMPARE(replay.value(QStringLiteral("outcome")).toString(), QStringLiteral("replay_detected"));
+    QCOMPARE(replay.value(QStringLiteral("revokes_session")).toBool(false), true);
+    QCOMPARE(replay.value(QStringLiteral("records_event")).toString(), QStringLiteral("replay_detected"));
+    QVERIFY(replay.value(QStringLiteral("token")).toObject().value(QStringLiteral("used_at")).isString());
+
+    // --at: the live generation a month from now has expired by then (the idle lifetime is 30 days).
+    const QString later = QDateTime::currentDateTimeUtc().addDays(31).toString(Qt::ISODateWithMs);
+    const QJsonObject expired = jsonObject(whatIf(QStringLiteral("2"), {QStringLiteral("--at"), later}));
+    QCOMPARE(expired.value(QStringLiteral("outcome")).toString(), QStringLiteral("token_expired"));
+    QCOMPARE(QDateTime::fromString(expired.value(QStringLiteral("at")).toString(), Qt::ISODateWithMs),
+             QDateTime::fromString(later, Qt::ISODateWithMs));
+
+    const Run text = expect({QStringLiteral("what-if"), QStringLiteral("--session"), family,
+                             QStringLiteral("--generation"), QStringLiteral("0")},
+                            Ok);
+    QVERIFY2(text.out.contains("outcome:      replay_detected\n"), text.out.constData());
+    QVERIFY2(text.out.contains("nothing was written"), text.out.constData());
+
+    // Asking wrote nothing: the file and its log are byte-identical, and the session is as it was.
+    QCOMPARE(filesOf(m_database), before);
+    const QJsonObject shown = jsonObject(expect({QStringLiteral("family"), family, QStringLiteral("--json")}, Ok));
+    QCOMPARE(shown.value(QStringLiteral("state")).toString(), QStringLiteral("active"));
+    QCOMPARE(jsonArray(expect({QStringLiteral("events"), QStringLiteral("--json")}, Ok)).size(), 0);
+
+    // And it was right: presenting generation 0 now is that replay.
+    expect({QStringLiteral("refresh"), QStringLiteral("--token"), token0}, Replay);
+    const QJsonObject after = jsonObject(whatIf(QStringLiteral("2")));
+    QCOMPARE(after.value(QStringLiteral("outcome")).toString(), QStringLiteral("token_revoked"));
+    expect({QStringLiteral("refresh"), QStringLiteral("--token"), token}, Revoked);
+}
+
+void TestRotorctl::whatIfErrors_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<int>("code");
+    QTest::newRow("no --session") << QStringList {QStringLiteral("--generation"), QStringLiteral("0")} << int(Usage);
+    QTest::newRow("no --generation") << QStringList {QStringLiteral("--session"), QStringLiteral("1")} << int(Usage);
+    QTest::newRow("bad --session") << QStringList {QStringLiteral("--session"), QStringLiteral("one"),
+                                                   QStringLiteral("--generation"), QStringLiteral("0")}
+                                   << int(Usage);
+    QTest::newRow("bad --generation") << QStringList {QStringLiteral("--session"), QStringLiteral("1"),
+                                                      QStringLiteral("--generation"), QStringLiteral("-1")}
+                                      << int(Usage);
+    QTest::newRow("bad --at") << QStringList {QStringLiteral("--session"),    QStringLiteral("1"),
+                                              QStringLiteral("--generation"), QStringLiteral("0"),
+                                              QStringLiteral("--at"),         QStringLiteral("tomorrow")}
+                              << int(Usage);
+    QTest::newRow("no such session") << QStringList {QStringLiteral("--session"), QStringLiteral("99"),
+                                                     QStringLiteral("--generation"), QStringLiteral("0")}
+                                     << int(Failed);
+    QTest::newRow("past the chain") << QStringList {QStringLiteral("--session"), QStringLiteral("1"),
+                                                    QStringLiteral("--generation"), QStringLiteral("5")}
+                                    << int(Failed);
+}
+
+void TestRotorctl::whatIfErrors()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(int, code);
+    initialize();
+    expect({QStringLiteral("add-user"), QStringLiteral("xavier@example.com")}, Ok);
+    QCOMPARE(login(QStringLiteral("xavier@example.com")).value(QStringLiteral("family_id")).toInteger(), 1);
+    const QByteArray before = filesOf(m_database);
+    const Run run = expect(QStringList {QStringLiteral("what-if")} + arguments, code);
+    if (code == Failed)
+        QVERIFY2(run.err.contains("no session with id 99") || run.err.contains("has no generation 5"),
+                 run.err.constData());
+    QCOMPARE(filesOf(m_database), before);
+}
+
+void TestRotorctl::familySaysWhyRevoked()
+{
+    initialize();
+    expect({QStringLiteral("add-user"), QStringLiteral("yara@example.com")}, Ok);
+    const QJsonObject session = login(QStringLiteral("yara@example.com"));
+    const QString family = QString::number(session.value(QStringLiteral("family_id")).toInteger());
+    const QJsonObject active = jsonObject(expect({QStringLiteral("family"), family, QStringLiteral("--json")}, Ok));
+    QCOMPARE(
+        active.value(QStringLiteral("revocation")).toString(),
+        QStringLiteral("Session %1 (yara@example.com, device laptop) is not revoked: it is active, at generation 0.")
+            .arg(family));
+
+    expect({QStringLiteral("revoke-family"), family, QStringLiteral("--reason"), QStringLiteral("stolen bag")}, Ok);
+    const QJsonObject revoked = jsonObject(expect({QStringLiteral("family"), family, QStringLiteral("--json")}, Ok));
+    const QString sentence = revoked.value(QStringLiteral("revocation")).toString();
+    QVERIFY2(
+        sentence.startsWith(QStringLiteral("Session %1 (yara@example.com, device laptop) was revoked on ").arg(family)),
+        qPrintable(sentence));
+    QVERIFY2(sentence.contains(QStringLiteral("by the administrator ")), qPrintable(sentence));
+    QVERIFY2(sentence.contains(QStringLiteral("giving the reason \u201cstolen bag\u201d (event ")),
+             qPrintable(sentence));
+    QVERIFY2(sentence.contains(QStringLiteral("audit entry ")), qPrintable(sentence));
+    // The time is the revocation's, in UTC.
+    const QString revokedAt
+        = QDateTime::fromString(revoked.value(QStringLiteral("revoked_at")).toString(), Qt::ISODateWithMs)
+              .toUTC()
+              .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss 'UTC'"));
+    QVERIFY2(sentence.contains(revokedAt), qPrintable(sentence));
+
+    const Run text = expect({QStringLiteral("family"), family}, Ok);
+    QVERIFY2(text.out.contains(sentence.toUtf8()), text.out.constData());
 }
 
 QTEST_GUILESS_MAIN(TestRotorctl)
