@@ -773,6 +773,9 @@ int cmdRemoveSimulated(Context &context)
                               .arg(removed.families)
                               .arg(removed.events));
     }
+    return ExitOk;
+}
+
 int cmdWhatIf(Context &context)
 {
     qint64 familyId = 0;
