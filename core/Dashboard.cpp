@@ -92,8 +92,7 @@ DashboardRange DashboardRange::between(qint64 since, qint64 until, const QTimeZo
     if (until <= since)
         problem = tr("the range must end after it starts");
     else if (until - since > maxSpanMs)
-        problem = QCoreApplication::translate("rotor::Dashboard", "the range can be at most %Ln days long", nullptr,
-                                              int(maxSpanMs / Policy::day));
+        problem = tr("the range can be at most %1 days long").arg(maxSpanMs / Policy::day);
     if (!problem.isEmpty()) {
         if (error)
             *error = problem;

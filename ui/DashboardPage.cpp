@@ -130,9 +130,9 @@ void DashboardPage::attach(const PageContext &context)
     m_recomputeButton->setText(tr("Re&compute"));
     m_recomputeButton->setIcon(icons::named("refresh"));
     m_recomputeButton->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
-    m_recomputeButton->setToolTip(tr("Compute every figure again. Live updates read only what can have changed: "
-                                     "the last minutes, and everything again every %Ln minutes.",
-                                     nullptr, int(Dashboard::fullEveryMs / Policy::minute)));
+    m_recomputeButton->setToolTip(tr("Compute every figure again. Live updates read only what can have changed "
+                                     "(the last minutes), and everything every %1 minutes.")
+                                      .arg(Dashboard::fullEveryMs / Policy::minute));
     bar->addWidget(m_recomputeButton);
     m_statusLine = new QLabel;
     m_statusLine->setObjectName(QStringLiteral("dashboardStatus"));

@@ -231,7 +231,8 @@ void DashboardView::showTotals(const DashboardFigures &figures)
         m_totals[i]->setText(Presentation::formatCount(values[i]));
     const qint64 unjudged = figures.totalReplays() - figures.totalSecondParty() - figures.totalSameClient();
     m_totals[SecondParty]->setToolTip(
-        unjudged > 0 ? tr("%Ln replays without a verdict are not counted here", nullptr, int(unjudged)) : QString());
+        unjudged > 0 ? tr("Replays without a verdict, not counted here: %1").arg(Presentation::formatCount(unjudged))
+                     : QString());
 }
 
 QString DashboardView::bucketLabel(const DashboardRange &range, int bucket)
