@@ -108,8 +108,8 @@ struct DashboardFigures
 };
 
 // Computes a range's figures in a handful of aggregate queries (DashboardSql.h), each a GROUP BY on slot arithmetic
-// over a time column, read in one snapshot. On a database of 100k users and 1M tokens the last 7 days take about
-// 0.2 s (bench/DashboardBench.cpp).
+// over a time column, read in one snapshot. On a database of 100k users and 1M tokens the last 7 days take 0.1 to
+// 0.2 s, within a few percent of the same SQL through the C API (bench/DashboardBench.cpp).
 //
 // Incremental: given the figures computed before (for the same range or a later one on the same hourly grid, such
 // as "the last 7 days" a few seconds on), only the slots that can have changed are read again: those from the slot
