@@ -250,7 +250,7 @@ bool DashboardPage::eventFilter(QObject *watched, QEvent *event)
 void DashboardPage::shown()
 {
     if (!m_inFlight && !m_throttle->isActive())
-        request(m_figures ? Load::Live : Load::Full);
+        request(m_figures && m_pending != Load::Full ? Load::Live : Load::Full);
 }
 
 void DashboardPage::refresh()
@@ -261,7 +261,7 @@ void DashboardPage::refresh()
         markStale(); // reloaded when shown
         return;
     }
-    request(m_figures ? Load::Live : Load::Full);
+    request(m_figures && m_pending != Load::Full ? Load::Live : Load::Full);
 }
 
 void DashboardPage::recompute()
@@ -304,6 +304,8 @@ void DashboardPage::request(Load load)
     if (load == Load::Full)
         ++m_generation; // an answer in flight is for what was asked before
     if (!isVisible()) {
+        if (load == Load::Full)
+            m_pending = Load::Full; // a new range chosen just before the page was left: still owed when shown
         markStale();
         return;
     }
