@@ -82,6 +82,8 @@ signals:
     void openUserRequested(qint64 userId, const QString &email);
     void openFamilyRequested(qint64 familyId);
     void openDeviceRequested(qint64 deviceId, const QString &name);
+    // Security events narrowed to one user.
+    void openUserEventsRequested(qint64 userId, const QString &email);
 
 protected:
     // What activate() does once the page is current (after a pending reload).

@@ -5,6 +5,7 @@
 #include "Clock.h"
 #include "ConnectionDialog.h"
 #include "ConsoleSettings.h"
+#include "DashboardPage.h"
 #include "DatabaseWorker.h"
 #include "Exporter.h"
 #include "PagedTableModel.h"
@@ -126,6 +127,7 @@ MainWindow::MainWindow(QWidget *parent)
         addPage(page);
     }
     addPage(new PolicyPage(this));
+    addPage(new DashboardPage(this));
     addPage(new SimulatorPage(this));
     QSettings settings;
     if (!restoreGeometry(settings.value(settings::windowGeometryKey()).toByteArray())) {
@@ -365,6 +367,7 @@ void MainWindow::addPage(ConsolePage *page)
     connect(page, &ConsolePage::openUserRequested, this, &MainWindow::openUser);
     connect(page, &ConsolePage::openFamilyRequested, this, &MainWindow::openFamily);
     connect(page, &ConsolePage::openDeviceRequested, this, &MainWindow::openDevice);
+    connect(page, &ConsolePage::openUserEventsRequested, this, &MainWindow::openUserEvents);
     if (isConnected())
         attachPage(page);
     updateActions();
@@ -736,6 +739,18 @@ void MainWindow::openDevice(qint64 deviceId, const QString &name)
     devices->setScope(scope, tr("Showing only device %1").arg(name));
     showView(Table::Devices);
     devices->selectFirstRowWhenLoaded();
+}
+
+void MainWindow::openUserEvents(qint64 userId, const QString &email)
+{
+    TableView *events = view(Table::Events);
+    if (!events || userId <= 0)
+        return;
+    ListRequest scope;
+    scope.userId = userId;
+    events->setScope(scope,
+                     tr("Showing only the events of user %1").arg(email.isEmpty() ? QString::number(userId) : email));
+    showView(Table::Events);
 }
 
 void MainWindow::whenConnected(std::function<void()> action)

@@ -34,7 +34,8 @@ class TableView;
 // The console's window: it hosts pages (ConsolePage), registered once with addPage() — a navigation entry on the
 // left, a View menu action with the page's shortcut, the page's widget in the stack — and what is common to all of
 // them: the connection, menus and tool bar, the status bar, the live alert and the change feed. What a page shows
-// is the page's business. The five lists (createListPages()) and the policy are registered by the constructor.
+// is the page's business. The five lists (createListPages()), the policy and the dashboard are registered by the
+// constructor.
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
@@ -73,6 +74,8 @@ public:
     // Goes to the Sessions list showing only this family, selected.
     void openFamily(qint64 familyId);
     void openDevice(qint64 deviceId, const QString &name);
+    // Goes to the Security events list showing only this user's events.
+    void openUserEvents(qint64 userId, const QString &email);
     // The same for a family known by its id and a user known by its email (the command line's --select-family and
     // --select-user). Called before the connection opened, they act once it has.
     void selectFamily(qint64 familyId);
