@@ -60,9 +60,10 @@ timed), each repetition running every variant in turn:
 Medians over the repetitions with their spread (min-max); "x floor" is rotor's time over the floor's in the same
 repetition. The floor's totals are checked against rotor's.
 
-Then the cost of the index the dashboard added on the refresh path (refresh_tokens_refreshed, schema 6): the seeded
-database is copied, the copy loses the index, and RotationService::refresh runs on both in turn, in short rounds that
-alternate which goes first, so a machine busy with something else weighs on both alike.
+Then what the index the dashboard added (refresh_tokens_refreshed, schema 6) buys and costs: the seeded database is
+copied and the copy loses the index; the full computation runs on both in turn ("rotor full, without the index"),
+then RotationService::refresh does, in short rounds that alternate which goes first, so a machine busy with something
+else weighs on both alike.
 
 Options:
   --pg URI            also run on PostgreSQL (the benchmark creates databases of its own on that server and drops
@@ -776,6 +777,30 @@ bool runBackend(const Options &options, const Location &location, const rotor::K
             return false;
         }
     }
+    // What the index buys: the same full computation on both, interleaved.
+    Series fullWith, fullWithout;
+    for (int rep = -1; rep < options.reps; ++rep) {
+        for (int turn = 0; turn < 2; ++turn) {
+            const int i = (rep + 2 + turn) % 2;
+            rotor::DashboardFigures figures;
+            const auto start = SteadyClock::now();
+            if (!rotor::Dashboard(*sides[i].db, clock)
+                     .compute(rotor::DashboardRange::lastDays(options.days, clock.nowMs(), zone), nullptr, &figures,
+                              &error)) {
+                std::fprintf(stderr, "dashboard_bench: %s\n", qPrintable(error));
+                return false;
+            }
+            if (rep >= 0)
+                (i == 0 ? fullWith : fullWithout).values.push_back(msSince(start));
+        }
+    }
+    std::printf("   the dashboard in full: %.1f ms with the index, %.1f ms without (medians)\n", fullWith.medianValue(),
+                fullWithout.medianValue());
+    table->addRow({name, QStringLiteral("rotor full, without the index"), fixed(fullWithout.medianValue(), 1),
+                   spread(fullWithout, 1), QString(), QString()});
+    results->append(entry(location.backend, QStringLiteral("rotor_full_without_index"), fullWithout, nullptr));
+    results->append(entry(location.backend, QStringLiteral("rotor_full_with_index_same_run"), fullWith, nullptr));
+
     Series indexRatio;
     for (int rep = 0; rep < options.indexRounds; ++rep) {
         double us[2] = {0, 0};

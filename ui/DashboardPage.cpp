@@ -114,7 +114,7 @@ void DashboardPage::attach(const PageContext &context)
         edit->setCalendarPopup(true);
         edit->setDisplayFormat(QLocale().dateTimeFormat(QLocale::ShortFormat));
     }
-    auto *fromLabel = new QLabel(tr("&from"));
+    auto *fromLabel = new QLabel(tr("fro&m"));
     fromLabel->setBuddy(m_sinceEdit);
     auto *toLabel = new QLabel(tr("&to"));
     toLabel->setBuddy(m_untilEdit);
@@ -150,7 +150,7 @@ void DashboardPage::attach(const PageContext &context)
     m_errorLabel->setWordWrap(true);
     m_errorLabel->setTextFormat(Qt::PlainText);
     m_errorLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_retryButton = new QPushButton(tr("&Retry"));
+    m_retryButton = new QPushButton(tr("R&etry"));
     m_retryButton->setObjectName(QStringLiteral("dashboardRetryButton"));
     errorLayout->addWidget(m_errorLabel, 1);
     errorLayout->addWidget(m_retryButton);
