@@ -2,7 +2,12 @@
 
 #include "Catalog.h"
 
+#include <QElapsedTimer>
+#include <QTimer>
 #include <QWidget>
+
+#include <atomic>
+#include <memory>
 
 class QLabel;
 class QTableView;
@@ -24,8 +29,11 @@ public:
 
     virtual void showRow(const QVariantList &row) = 0;
     virtual void clear();
-    // Reloads what the pane fetched itself (after a change elsewhere).
+    // Reloads what the pane fetched itself (after a change made from this window); while a load runs, the reload
+    // follows it.
     virtual void reload() { }
+    // The data changed elsewhere: reload(), at most about once a second, never restarting a load that runs.
+    virtual void reloadSoon() { reload(); }
     QString headerText() const;
 
 signals:
@@ -60,6 +68,7 @@ public:
     void showRow(const QVariantList &row) override;
     void clear() override;
     void reload() override;
+    void reloadSoon() override;
     PagedTableModel *devicesModel() const { return m_devices; }
     PagedTableModel *familiesModel() const { return m_families; }
 
@@ -77,6 +86,7 @@ public:
     void showRow(const QVariantList &row) override;
     void clear() override;
     void reload() override;
+    void reloadSoon() override;
     PagedTableModel *familiesModel() const { return m_families; }
 
 private:
@@ -89,11 +99,17 @@ class FamilyDetailPane : public DetailPane
 
 public:
     explicit FamilyDetailPane(DatabaseWorker *worker, QWidget *parent = nullptr);
+    static constexpr int liveIntervalMs = 1000;
+
     void showRow(const QVariantList &row) override;
     void clear() override;
     void reload() override;
+    void reloadSoon() override;
     TimelineWidget *timeline() const { return m_timeline; }
     bool isChainLoaded() const { return m_loadedFamily == m_familyId && m_familyId > 0; }
+    // What the chain status line says ("" while hidden): loading a session's chain for the first time, or why it
+    // could not be loaded.
+    QString chainStatusText() const;
 
 private:
     struct Chain
@@ -104,7 +120,11 @@ private:
         QList<QVariantList> events;
         QString error;
     };
+    // Loads the chain of m_familyId now; a load for an older selection still running is interrupted.
     void loadChain();
+    // A reload asked for meanwhile, once the running load finished (paced: no sooner than liveIntervalMs after the
+    // last start).
+    void startQueuedReload();
 
     DatabaseWorker *m_worker;
     TimelineWidget *m_timeline;
@@ -112,6 +132,12 @@ private:
     qint64 m_familyId = 0;
     qint64 m_loadedFamily = 0;
     quint64 m_serial = 0; // answers to an older selection are dropped
+    std::shared_ptr<std::atomic<quint64>> m_wantedSerial; // the worker's view of m_serial
+    bool m_chainLoading = false;
+    bool m_reloadQueued = false;
+    bool m_liveReloadQueued = false;
+    QTimer m_liveTimer;
+    QElapsedTimer m_sinceLoadStart;
 };
 
 class EventDetailPane : public DetailPane

@@ -44,8 +44,7 @@ void PolicyPage::attach(const PageContext &context)
     detach();
     m_context = context;
     m_receiver = std::make_unique<QObject>();
-    m_worker = std::make_unique<DatabaseWorker>(context.spec);
-    m_worker->open(Database::OpenMode::OpenExisting, m_receiver.get(), [](bool, const QString &) {});
+    m_worker = context.detailWorker;
 
     m_widget = new QWidget;
     m_widget->setObjectName(QStringLiteral("policyPage"));
@@ -121,7 +120,7 @@ void PolicyPage::attach(const PageContext &context)
 void PolicyPage::detach()
 {
     m_receiver.reset();
-    m_worker.reset();
+    m_worker = nullptr;
     delete m_widget;
     m_widget = nullptr;
     for (QLineEdit *&field : m_fields)

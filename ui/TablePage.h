@@ -30,8 +30,9 @@ struct TablePageSpec
     std::function<RowTarget(const QVariantList &row)> target;
 };
 
-// A list page: a TableView over its table, with its own pair of workers (pages and counts on separate connections,
-// so a slow count never holds up the first rows) and its detail pane.
+// A list page: a TableView over its table, with its detail pane. It loads on the lists' shared pair of workers
+// (PageContext::rowsWorker, countWorker), and only while it is shown: it loads when first shown, and a load still
+// running when it is hidden is interrupted and made up for when it is shown again.
 class TablePage : public ConsolePage
 {
     Q_OBJECT
@@ -51,6 +52,7 @@ public:
     void detach() override;
     QWidget *widget() const override;
     void refresh() override;
+    void changedElsewhere() override;
     RowTarget target() const override;
     TableView *tableView() const override { return m_view; }
     QString statusText() const override;
@@ -60,19 +62,18 @@ public:
 
 protected:
     const PageContext &context() const { return m_context; }
+    void hidden() override;
 
 private:
     TablePageSpec m_spec;
     PageContext m_context;
     QAction *m_openUser = nullptr;
     QAction *m_openFamily = nullptr;
-    std::unique_ptr<DatabaseWorker> m_pageWorker;
-    std::unique_ptr<DatabaseWorker> m_countWorker;
     TableView *m_view = nullptr;
 };
 
 // The audit log: a list whose banner says whether the hash chain verifies, checked whenever the page is shown or
-// reloaded.
+// reloaded. One verification runs at a time; a change meanwhile asks for one more after it.
 class AuditPage : public TablePage
 {
     Q_OBJECT
@@ -82,6 +83,7 @@ public:
     void attach(const PageContext &context) override;
     void detach() override;
     void refresh() override;
+    void changedElsewhere() override;
     QString bannerText() const;
 
 protected:
@@ -91,6 +93,8 @@ private:
     void verify();
     QLabel *m_banner = nullptr;
     std::unique_ptr<QObject> m_receiver; // answers for a detached page are dropped with it
+    bool m_verifying = false;
+    bool m_verifyQueued = false;
 };
 
 // The five lists, in navigation order: users, devices, sessions, events, audit (Ctrl+1..5).
