@@ -152,9 +152,15 @@ void PolicyPage::refresh()
                 setStatus(tr("The policy could not be read: %1").arg(read.error), true);
                 return;
             }
+            // A field being edited keeps what was typed (a change elsewhere re-reads the policy); the others
+            // follow the stored policy.
+            for (int i = 0; i < FieldCount; ++i) {
+                if (m_fields[i]
+                    && (!m_loaded || m_fields[i]->text() == Policy::formatDuration(m_stored.*fieldMembers[i])))
+                    m_fields[i]->setText(Policy::formatDuration(read.policy.*fieldMembers[i]));
+            }
             m_stored = read.policy;
             m_loaded = true;
-            showPolicy(read.policy);
             emit statusChanged();
             emit updated();
         });
