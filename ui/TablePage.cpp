@@ -152,6 +152,7 @@ void AuditPage::detach()
     m_receiver.reset();
     m_verifying = false;
     m_verifyQueued = false;
+    m_verified.reset();
     m_banner = nullptr; // owned by the view
     TablePage::detach();
 }
@@ -164,37 +165,44 @@ QString AuditPage::bannerText() const
 void AuditPage::refresh()
 {
     TablePage::refresh();
-    verify();
+    verify(false);
 }
 
 void AuditPage::changedElsewhere()
 {
     TablePage::changedElsewhere();
-    verify();
+    verify(true);
 }
 
 void AuditPage::shown()
 {
-    verify();
+    verify(false);
 }
 
-void AuditPage::verify()
+void AuditPage::verify(bool onwards)
 {
     if (!m_banner || !context().detailWorker)
         return;
     if (m_verifying) {
-        m_verifyQueued = true; // one more after the one that runs
+        // One more after the one that runs; a full one if any of those asked for was.
+        m_verifyQueued = true;
+        m_queuedOnwards = m_queuedOnwards && onwards;
         return;
     }
     m_verifying = true;
     m_verifyQueued = false;
+    m_queuedOnwards = true;
+    // Onwards from the last intact verification, when there is one: a busy log is not verified whole every second.
+    const std::optional<AuditVerification> from = onwards ? m_verified : std::nullopt;
     context().detailWorker->run<std::pair<AuditVerification, QString>>(
         m_receiver.get(),
-        [spec = context().spec](Database &db) {
+        [spec = context().spec, from](Database &db) {
             SystemClock clock;
             AdminService admin(db, clock, Actor::forConnection(spec));
             std::pair<AuditVerification, QString> result;
-            if (!admin.verifyAudit(&result.first, &result.second))
+            const bool ok = from ? admin.verifyAuditFrom(*from, &result.first, &result.second)
+                                 : admin.verifyAudit(&result.first, &result.second);
+            if (!ok)
                 result.first.intact = false;
             return result;
         },
@@ -203,8 +211,13 @@ void AuditPage::verify()
             if (!m_banner)
                 return;
             if (m_verifyQueued)
-                QMetaObject::invokeMethod(this, &AuditPage::verify, Qt::QueuedConnection);
+                QMetaObject::invokeMethod(
+                    this, [this, onwards = m_queuedOnwards]() { verify(onwards); }, Qt::QueuedConnection);
             const AuditVerification &verification = result.first;
+            if (result.second.isEmpty() && verification.intact)
+                m_verified = verification;
+            else
+                m_verified.reset(); // the next check starts from the beginning again
             if (!result.second.isEmpty()) {
                 m_banner->setText(tr("The audit chain could not be verified: %1").arg(result.second));
                 m_banner->setStyleSheet(QStringLiteral("background: #fff3e0; color: #8a4b00;"));
@@ -218,7 +231,8 @@ void AuditPage::verify()
                                       .arg(verification.problem));
                 m_banner->setStyleSheet(QStringLiteral("background: #fdecea; color: #8e0000; font-weight: bold;"));
             }
-        });
+        },
+        []() { return false; }); // interrupted only when the connection closes
 }
 
 QList<TablePage *> createListPages(QObject *parent)

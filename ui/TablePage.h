@@ -1,11 +1,13 @@
 #pragma once
 
 #include "AdminActions.h"
+#include "AdminService.h"
 #include "Catalog.h"
 #include "ConsolePage.h"
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 class QAction;
 class QLabel;
@@ -72,8 +74,9 @@ private:
     TableView *m_view = nullptr;
 };
 
-// The audit log: a list whose banner says whether the hash chain verifies, checked whenever the page is shown or
-// reloaded. One verification runs at a time; a change meanwhile asks for one more after it.
+// The audit log: a list whose banner says whether the hash chain verifies: the whole chain whenever the page is
+// shown or reloaded, and on a change elsewhere only what was appended since the last intact verification (and that
+// the entry it ended with is unchanged). One verification runs at a time; a change meanwhile asks for one more.
 class AuditPage : public TablePage
 {
     Q_OBJECT
@@ -90,11 +93,14 @@ protected:
     void shown() override;
 
 private:
-    void verify();
+    // onwards: from the last intact verification, if there is one.
+    void verify(bool onwards);
     QLabel *m_banner = nullptr;
     std::unique_ptr<QObject> m_receiver; // answers for a detached page are dropped with it
     bool m_verifying = false;
     bool m_verifyQueued = false;
+    bool m_queuedOnwards = true;
+    std::optional<AuditVerification> m_verified; // the last intact verification
 };
 
 // The five lists, in navigation order: users, devices, sessions, events, audit (Ctrl+1..5).
