@@ -495,19 +495,57 @@ bool AdminService::setPolicy(const Policy &policy, const QString &reason, QStrin
 
 bool AdminService::verifyAudit(AuditVerification *verification, QString *error)
 {
+    return verifyAuditFrom(AuditVerification(), verification, error);
+}
+
+bool AdminService::verifyAuditFrom(const AuditVerification &from, AuditVerification *verification, QString *error)
+{
     *verification = {};
     if (!m_db.ensureOpen(error))
         return false;
-    QSqlQuery query(m_db.handle());
-    query.setForwardOnly(true);
-    if (!query.exec(QStringLiteral("SELECT id, occurred_at, actor, origin, action, target, reason, prev_hash, "
-                                   "entry_hash FROM audit_log ORDER BY id"))) {
-        *error = Database::describe(query.lastError());
-        return false;
-    }
     QByteArray previous(32, '\0');
-    qint64 expectedId = 1;
-    while (m_db.fetch(&query, error) == Database::Fetch::Row) {
+    if (from.lastId > 0) {
+        if (!from.intact) {
+            *error = tr("a broken chain cannot be verified onwards");
+            return false;
+        }
+        // The entry the last verification ended with must still be there, unchanged (its fields still give the hash
+        // it had), for it to go on from there.
+        QSqlQuery last(m_db.handle());
+        if (!m_db.execute(last,
+                          QStringLiteral("SELECT occurred_at, actor, origin, action, target, reason, prev_hash, "
+                                         "entry_hash FROM audit_log WHERE id = :id"),
+                          {{QStringLiteral(":id"), from.lastId}}, error))
+            return false;
+        const Database::Fetch found = m_db.fetch(&last, error);
+        if (found == Database::Fetch::Failed)
+            return false;
+        if (found == Database::Fetch::End || last.value(7).toByteArray() != from.lastHash
+            || auditEntryHash(last.value(6).toByteArray(), from.lastId, last.value(0).toLongLong(),
+                              last.value(1).toString(), last.value(2).toString(), last.value(3).toString(),
+                              last.value(4).toString(), last.value(5).toString())
+                != from.lastHash) {
+            verification->intact = false;
+            verification->firstBrokenId = from.lastId;
+            verification->problem = found == Database::Fetch::End
+                ? tr("entry %1 is missing").arg(from.lastId)
+                : tr("entry %1 was altered after it was written").arg(from.lastId);
+            return true;
+        }
+        previous = from.lastHash;
+        verification->entriesChecked = from.entriesChecked;
+        verification->lastId = from.lastId;
+        verification->lastHash = from.lastHash;
+    }
+    QSqlQuery query(m_db.handle());
+    if (!m_db.execute(query,
+                      QStringLiteral("SELECT id, occurred_at, actor, origin, action, target, reason, prev_hash, "
+                                     "entry_hash FROM audit_log WHERE id > :after ORDER BY id"),
+                      {{QStringLiteral(":after"), from.lastId}}, error))
+        return false;
+    qint64 expectedId = from.lastId + 1;
+    Database::Fetch fetched;
+    while ((fetched = m_db.fetch(&query, error)) == Database::Fetch::Row) {
         const qint64 id = query.value(0).toLongLong();
         const QByteArray storedPrevious = query.value(7).toByteArray();
         const QByteArray stored = query.value(8).toByteArray();
@@ -530,8 +568,10 @@ bool AdminService::verifyAudit(AuditVerification *verification, QString *error)
         previous = stored;
         ++expectedId;
         ++verification->entriesChecked;
+        verification->lastId = id;
+        verification->lastHash = stored;
     }
-    return !query.lastError().isValid(); // a read that failed half-way verified nothing
+    return fetched == Database::Fetch::End; // a read that failed half-way verified nothing
 }
 
 } // namespace rotor

@@ -28,6 +28,9 @@ struct AuditVerification
     qint64 entriesChecked = 0;
     qint64 firstBrokenId = 0; // 0 when intact
     QString problem;
+    // Where the verified chain ends (0 and empty for an empty log): verifyAuditFrom() goes on from here.
+    qint64 lastId = 0;
+    QByteArray lastHash;
 };
 
 // Administrative writes. Each runs in one transaction that also appends to the audit log: an append-only chain
@@ -67,6 +70,10 @@ public:
     bool setPolicy(const Policy &policy, const QString &reason, QString *error);
 
     bool verifyAudit(AuditVerification *verification, QString *error);
+    // Verifies only what was appended after an intact verification `from`, and that the entry it ended with is still
+    // the one it verified: what a console does on each change (a full verifyAudit() still checks every entry, as when
+    // the log is shown or reloaded).
+    bool verifyAuditFrom(const AuditVerification &from, AuditVerification *verification, QString *error);
 
     static QByteArray auditEntryHash(const QByteArray &previousHash, qint64 id, qint64 occurredAt, const QString &actor,
                                      const QString &origin, const QString &action, const QString &target,

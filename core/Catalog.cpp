@@ -386,11 +386,11 @@ bool Catalog::validState(Table table, const QString &state)
     return false;
 }
 
-bool Catalog::list(const ListRequest &request, QList<QVariantList> *rows, QString *error)
+bool Catalog::listStatement(const ListRequest &request, qint64 now, Statement *statement, QString *error)
 {
     const TableSpec &table = spec(request.table);
     Built built;
-    if (!buildWhere(request, m_clock.nowMs(), &built, error))
+    if (!buildWhere(request, now, &built, error))
         return false;
     const int sortColumn = qBound(0, request.sortColumn, int(table.expressions.size()) - 1);
     const QString direction = request.descending ? QStringLiteral(" DESC") : QStringLiteral(" ASC");
@@ -403,8 +403,30 @@ bool Catalog::list(const ListRequest &request, QList<QVariantList> *rows, QStrin
         built.values.insert(QStringLiteral(":limit"), request.limit);
         built.values.insert(QStringLiteral(":offset"), qMax(0, request.offset));
     }
+    statement->sql = sql;
+    statement->values = built.values;
+    return true;
+}
+
+bool Catalog::countStatement(const ListRequest &request, qint64 now, Statement *statement, QString *error)
+{
+    const TableSpec &table = spec(request.table);
+    Built built;
+    if (!buildWhere(request, now, &built, error))
+        return false;
+    statement->sql = QStringLiteral("SELECT count(*) FROM ") + table.from + built.where;
+    statement->values = built.values;
+    return true;
+}
+
+bool Catalog::list(const ListRequest &request, QList<QVariantList> *rows, QString *error)
+{
+    const TableSpec &table = spec(request.table);
+    Statement statement;
+    if (!listStatement(request, m_clock.nowMs(), &statement, error))
+        return false;
     QSqlQuery query(m_db.handle());
-    if (!m_db.execute(query, sql, built.values, error))
+    if (!m_db.execute(query, statement.sql, statement.values, error))
         return false;
     rows->clear();
     const int columnCount = int(table.columns.size());
@@ -441,12 +463,11 @@ bool Catalog::list(const ListRequest &request, QList<QVariantList> *rows, QStrin
 
 bool Catalog::count(const ListRequest &request, qint64 *count, QString *error)
 {
-    const TableSpec &table = spec(request.table);
-    Built built;
-    if (!buildWhere(request, m_clock.nowMs(), &built, error))
+    Statement statement;
+    if (!countStatement(request, m_clock.nowMs(), &statement, error))
         return false;
     QSqlQuery query(m_db.handle());
-    if (!m_db.execute(query, QStringLiteral("SELECT count(*) FROM ") + table.from + built.where, built.values, error))
+    if (!m_db.execute(query, statement.sql, statement.values, error))
         return false;
     if (m_db.fetch(&query, error) != Database::Fetch::Row)
         return false;

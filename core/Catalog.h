@@ -141,6 +141,16 @@ public:
     bool list(const ListRequest &request, QList<QVariantList> *rows, QString *error);
     bool count(const ListRequest &request, qint64 *count, QString *error);
 
+    // The statement list() (count()) runs for a request at the time now, with its named values (":name"): what the
+    // console benchmark's floor runs through the databases' own C APIs.
+    struct Statement
+    {
+        QString sql;
+        QVariantMap values; // every name the text uses, and possibly more
+    };
+    static bool listStatement(const ListRequest &request, qint64 now, Statement *statement, QString *error);
+    static bool countStatement(const ListRequest &request, qint64 now, Statement *statement, QString *error);
+
     bool findUser(const QString &email, UserRef *user, QString *error);
     bool previewUserRevocation(qint64 userId, RevocationPreview *preview, QString *error);
     bool previewFamilyRevocation(qint64 familyId, RevocationPreview *preview, QString *error);

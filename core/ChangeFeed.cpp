@@ -26,7 +26,7 @@ public:
         // A watcher never writes; a read-only connection also never migrates anything.
         m_spec.readOnly = true;
         m_pollTimer.setInterval(m_spec.backend == Backend::Sqlite ? ChangeFeed::sqlitePollMs
-                                                                  : ChangeFeed::healthCheckMs);
+                                                                  : ChangeFeed::postgresPollMs);
         m_coalesceTimer.setSingleShot(true);
         m_coalesceTimer.setInterval(ChangeFeed::coalesceMs);
         m_retryTimer.setSingleShot(true);
@@ -35,7 +35,7 @@ public:
             if (m_spec.backend == Backend::Sqlite)
                 pollDataVersion();
             else
-                checkHealth();
+                pollWriteHorizon();
         });
         connect(&m_coalesceTimer, &QTimer::timeout, this, [this]() { report(true); });
         connect(&m_retryTimer, &QTimer::timeout, this, [this]() {
@@ -65,10 +65,11 @@ private:
             return false;
         }
         m_db = std::move(db);
+        m_dataVersion = -1;
         if (m_spec.backend == Backend::Sqlite) {
-            m_dataVersion = -1;
             readDataVersion(&m_dataVersion);
         } else {
+            readWriteHorizon(&m_dataVersion);
             QSqlDriver *driver = m_db->handle().driver();
             const QString channel = QString::fromLatin1(notifyChannel);
             connect(driver, &QSqlDriver::notification, this, [this, channel](const QString &name) {
@@ -126,6 +127,36 @@ private:
         report(true);
     }
 
+    // PostgreSQL: the first transaction id not yet completed; it moves when a writing transaction commits or aborts.
+    bool readWriteHorizon(qint64 *horizon)
+    {
+        QString error;
+        QSqlQuery *query
+            = m_db->run("SELECT CAST(CAST(pg_snapshot_xmax(pg_current_snapshot()) AS text) AS bigint)", {}, &error);
+        if (!query)
+            return false;
+        const bool ok = query->next();
+        if (ok)
+            *horizon = query->value(0).toLongLong();
+        query->finish();
+        return ok;
+    }
+
+    void pollWriteHorizon()
+    {
+        qint64 horizon = -1;
+        if (!readWriteHorizon(&horizon)) {
+            checkHealth();
+            return;
+        }
+        if (horizon == m_dataVersion)
+            return;
+        m_dataVersion = horizon;
+        // Joins a report a notification already started, or starts one.
+        if (!m_coalesceTimer.isActive())
+            m_coalesceTimer.start();
+    }
+
     void checkHealth()
     {
         QSqlQuery probe(m_db->handle());
@@ -163,7 +194,7 @@ private:
     ConnectionSpec m_spec;
     qint64 m_lastSeenEventId;
     std::unique_ptr<Database> m_db;
-    qint64 m_dataVersion = -1;
+    qint64 m_dataVersion = -1; // SQLite: PRAGMA data_version; PostgreSQL: the snapshot's xmax
     QTimer m_pollTimer;
     QTimer m_coalesceTimer;
     QTimer m_retryTimer;

@@ -12,8 +12,12 @@ namespace rotor {
 // own, so nothing here ever touches the caller's connection or blocks the caller's thread.
 //
 // SQLite: polls PRAGMA data_version every 250 ms (cheap; it changes when another connection commits).
-// PostgreSQL: LISTENs on notifyChannel; bursts of notifications are coalesced into one report, and a lost
-// connection is retried until it is back (then dataChanged tells the receiver to reload what it missed).
+// PostgreSQL: LISTENs on notifyChannel (new events and revocations, reported at once; bursts of notifications are
+// coalesced into one report), and polls the snapshot's xmax every 250 ms, which moves whenever a writing transaction
+// ends anywhere on the server: rotations, which send no notification, are noticed that way. (On a server shared with
+// other busy databases this reports changes that are not Rotor's; the console only reloads its visible list, at most
+// once a second, so that costs little.) A lost connection is retried until it is back (then dataChanged tells the
+// receiver to reload what it missed).
 //
 // Signals are emitted from the feed's thread; receivers in other threads get them through queued connections
 // (the default AutoConnection does this).
@@ -30,8 +34,8 @@ public:
     void start();
 
     static constexpr int sqlitePollMs = 250;
+    static constexpr int postgresPollMs = 250;
     static constexpr int coalesceMs = 100;
-    static constexpr int healthCheckMs = 1000;
     static constexpr int retryMs = 2000;
 
 signals:

@@ -15,6 +15,7 @@
 #include <QUrl>
 
 #include <libpq-fe.h>
+#include <sqlite3.h>
 
 #include <atomic>
 #include <chrono>
@@ -174,6 +175,57 @@ bool looksLikeSqliteFile(const QString &path, bool *empty)
 
 } // namespace
 
+StatementInterrupter::~StatementInterrupter()
+{
+    disarm();
+}
+
+void StatementInterrupter::arm(const QVariant &driverHandle)
+{
+    const std::lock_guard<std::mutex> held(m_mutex);
+    if (m_pgCancel) {
+        PQfreeCancel(m_pgCancel);
+        m_pgCancel = nullptr;
+    }
+    m_sqlite = nullptr;
+    if (!driverHandle.isValid())
+        return;
+    const char *type = driverHandle.typeName();
+    if (qstrcmp(type, "sqlite3*") == 0) {
+        m_sqlite = *static_cast<sqlite3 *const *>(driverHandle.constData());
+    } else if (qstrcmp(type, "pg_conn*") == 0 || qstrcmp(type, "PGconn*") == 0) {
+        // PQgetCancel reads the connection, so it runs here, on the connection's own thread; PQcancel with its result
+        // is what may run on another.
+        if (PGconn *conn = *static_cast<PGconn *const *>(driverHandle.constData()))
+            m_pgCancel = PQgetCancel(conn);
+    }
+}
+
+void StatementInterrupter::disarm()
+{
+    const std::lock_guard<std::mutex> held(m_mutex);
+    m_sqlite = nullptr;
+    if (m_pgCancel) {
+        PQfreeCancel(m_pgCancel);
+        m_pgCancel = nullptr;
+    }
+}
+
+bool StatementInterrupter::interrupt()
+{
+    // Held while interrupting: the owning thread cannot close the connection (disarm) in the meantime.
+    const std::lock_guard<std::mutex> held(m_mutex);
+    if (m_sqlite) {
+        sqlite3_interrupt(m_sqlite);
+        return true;
+    }
+    if (m_pgCancel) {
+        char message[256];
+        return PQcancel(m_pgCancel, message, int(sizeof message)) == 1;
+    }
+    return false;
+}
+
 Database::Database(const ConnectionSpec &spec)
     : m_spec(spec)
     , m_connectionName(nextConnectionName())
@@ -181,6 +233,7 @@ Database::Database(const ConnectionSpec &spec)
     , m_statements(std::make_unique<QHash<const char *, QSqlQuery *>>())
     , m_nativeStatements(std::make_unique<QHash<const char *, NativeStatement>>())
     , m_writeLock(spec.backend == Backend::Sqlite ? processWriteLock(spec.sqlitePath) : nullptr)
+    , m_interrupter(std::make_shared<StatementInterrupter>())
 { }
 
 Database::~Database()
@@ -211,7 +264,7 @@ void Database::close()
     clearStatements();
     forgetPolicy();
     if (m_db.isValid()) {
-        m_db.close();
+        closeHandle();
         m_db = QSqlDatabase();
         QSqlDatabase::removeDatabase(m_connectionName);
     }
@@ -223,8 +276,33 @@ bool Database::open(OpenMode mode, QString *error, int targetVersion)
     close();
     if (targetVersion < 0)
         targetVersion = latestSchemaVersion();
-    return m_spec.backend == Backend::Sqlite ? openSqlite(mode, error, targetVersion)
-                                             : openPostgres(mode, error, targetVersion);
+    const bool ok = m_spec.backend == Backend::Sqlite ? openSqlite(mode, error, targetVersion)
+                                                      : openPostgres(mode, error, targetVersion);
+    m_openError = ok ? QString() : *error;
+    return ok;
+}
+
+bool Database::openHandle()
+{
+    if (!m_db.open())
+        return false;
+    m_interrupter->arm(m_db.driver()->handle());
+    return true;
+}
+
+void Database::closeHandle()
+{
+    m_interrupter->disarm();
+    m_db.close();
+}
+
+bool Database::isInterruption(const QSqlError &error)
+{
+    if (!error.isValid())
+        return false;
+    const QString code = error.nativeErrorCode();
+    // PostgreSQL's query_canceled; SQLite's SQLITE_INTERRUPT (Qt gives the primary or the extended code).
+    return code == QLatin1String("57014") || (code.toInt() & 0xff) == SQLITE_INTERRUPT;
 }
 
 bool Database::openConnection(QString *error, bool immutable)
@@ -262,7 +340,7 @@ bool Database::openConnection(QString *error, bool immutable)
         m_db.setConnectOptions(options.join(QLatin1Char(';')));
     }
     ++m_connectionGeneration;
-    if (!m_db.open()) {
+    if (!openHandle()) {
         *error = sqlite ? tr("cannot open %1: %2").arg(m_spec.sqlitePath, describe(m_db.lastError()))
                         : tr("cannot connect to %1: %2").arg(m_spec.displayName(), describe(m_db.lastError()));
         close();
@@ -506,6 +584,8 @@ bool Database::migrate(int targetVersion, QString *error)
 
 bool Database::fail(const QSqlError &sqlError, QString *error)
 {
+    if (isInterruption(sqlError))
+        ++m_interruptedStatements;
     m_lastError = sqlError;
     *error = describe(sqlError);
     return false;
@@ -673,13 +753,16 @@ bool Database::ensureOpen(QString *error)
         return true;
     // Qt refuses a statement on a closed connection with a warning and no error at all, so without this a
     // connection that could not be re-established while the server was away would never be tried again.
-    if (!m_db.isValid())
-        return fail(QSqlError(tr("the database is not open"), QString(), QSqlError::ConnectionError), error);
+    if (!m_db.isValid()) {
+        const QString why = m_openError.isEmpty() ? tr("the database is not open")
+                                                  : tr("the database is not open: %1").arg(m_openError);
+        return fail(QSqlError(why, QString(), QSqlError::ConnectionError), error);
+    }
     ++m_connectionGeneration;
-    if (m_db.open()) {
+    if (openHandle()) {
         if (applySessionSettings(error))
             return true;
-        m_db.close();
+        closeHandle();
         return false;
     }
     const QSqlError failure = m_db.lastError();
@@ -892,10 +975,10 @@ Database::ErrorKind Database::recover(const QSqlError &error)
         return ErrorKind::Other;
     // Reopen now. If the server is still away, retrying is pointless (Other); the next statement tries again.
     clearStatements();
-    m_db.close();
+    closeHandle();
     QString ignored;
     ++m_connectionGeneration;
-    if (m_db.open() && applySessionSettings(&ignored))
+    if (openHandle() && applySessionSettings(&ignored))
         return ErrorKind::ConnectionLost;
     return ErrorKind::Other;
 }

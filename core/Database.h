@@ -19,8 +19,41 @@
 
 class QSqlQuery;
 class QThread;
+struct sqlite3;
+struct pg_cancel;
 
 namespace rotor {
+
+// Stops the statement a connection is running, from another thread: the one exception to "a connection is used only
+// by the thread that opened it" (DESIGN.md, Console). SQLite's sqlite3_interrupt() and libpq's PQcancel() are made to
+// be called from another thread; everything else about the connection stays its own thread's. The handle's lifetime
+// is guarded by a mutex: the owning thread arms the interrupter after each (re)open and disarms it before it closes,
+// under that mutex, so an interrupt never meets a closed or half-opened connection. A connection between statements
+// is left alone (SQLite ignores an interrupt when nothing runs; PostgreSQL ignores a cancel that reaches an idle
+// backend), but a caller that may race with the next statement must decide under its own lock what it interrupts
+// (DatabaseWorker does: only a job it knows is stale).
+class StatementInterrupter
+{
+public:
+    StatementInterrupter() = default;
+    ~StatementInterrupter();
+    StatementInterrupter(const StatementInterrupter &) = delete;
+    StatementInterrupter &operator=(const StatementInterrupter &) = delete;
+
+    // Any thread. false if the connection is not open (nothing to interrupt) or the cancel request could not be sent.
+    bool interrupt();
+
+private:
+    friend class Database;
+    // The owning thread, after a connection opened: takes what an interrupt needs from the driver's handle.
+    void arm(const QVariant &driverHandle);
+    // The owning thread, before the connection closes.
+    void disarm();
+
+    std::mutex m_mutex;
+    sqlite3 *m_sqlite = nullptr;
+    pg_cancel *m_pgCancel = nullptr; // PQgetCancel()'s copy of what a cancel request needs; freed on disarm
+};
 
 // One open connection to a Rotor database, owned and used by exactly one thread (Qt SQL connections must not
 // cross threads). A program that works from several threads gives each its own Database.
@@ -134,11 +167,22 @@ public:
     QSqlDatabase handle() const { return m_db; }
     QString connectionName() const { return m_connectionName; }
 
+    // What another thread may hold to interrupt this connection's running statement (see StatementInterrupter). The
+    // same object for the life of this Database, across reconnects.
+    std::shared_ptr<StatementInterrupter> interrupter() const { return m_interrupter; }
+    // The statement was stopped by an interrupt (SQLite) or a cancel request (PostgreSQL), not by a fault of its own.
+    static bool isInterruption(const QSqlError &error);
+    // How many statements on this connection were interrupted so far (a job can tell whether one of its was).
+    int interruptedStatements() const { return m_interruptedStatements; }
+
 private:
     bool openSqlite(OpenMode mode, QString *error, int targetVersion);
     bool openPostgres(OpenMode mode, QString *error, int targetVersion);
     // immutable: a read-only look at a SQLite file that no one has open (no -wal), which creates no side files.
     bool openConnection(QString *error, bool immutable = false);
+    // Opens m_db and arms the interrupter; closes it (disarmed first).
+    bool openHandle();
+    void closeHandle();
     bool migrate(int targetVersion, QString *error);
     bool readPostgresVersion(QString *error);
     bool applySessionSettings(QString *error);
@@ -171,6 +215,9 @@ private:
     quint64 m_writeTransactionsBegun = 0;
     // SQLite: the write lock this process's connections to the same file share (transact() holds it per attempt).
     std::shared_ptr<std::timed_mutex> m_writeLock;
+    std::shared_ptr<StatementInterrupter> m_interrupter;
+    int m_interruptedStatements = 0;
+    QString m_openError; // why the last open() failed: every statement on a connection that never opened says so
 };
 
 } // namespace rotor

@@ -44,19 +44,18 @@ QAction *AdminActions::action(Kind kind) const
     return m_actions.at(int(kind));
 }
 
-void AdminActions::attach(const ConnectionSpec &spec)
+void AdminActions::attach(const ConnectionSpec &spec, DatabaseWorker *worker)
 {
     detach();
     m_spec = spec;
     m_receiver = std::make_unique<QObject>();
-    m_worker = std::make_unique<DatabaseWorker>(spec);
-    m_worker->open(Database::OpenMode::OpenExisting, m_receiver.get(), [](bool, const QString &) {});
+    m_worker = worker;
 }
 
 void AdminActions::detach()
 {
     m_receiver.reset(); // answers still on their way find no receiver
-    m_worker.reset();
+    m_worker = nullptr;
     m_spec = {};
     setBusy(false);
 }

@@ -20,9 +20,9 @@ class DatabaseWorker;
 
 // The console's writing workflows, in one object: revoke a family, revoke every family of a user, deactivate or
 // reactivate a user. Each reads what it will touch on a worker, shows it, asks for a reason, writes through
-// AdminService (which audits it) and says how it went. The object owns its worker: attach() gives it a fresh one
-// for a new connection and clears a busy state left by work that was in flight on the old one (whose answers are
-// dropped). In read-only mode every action is hidden.
+// AdminService (which audits it) and says how it went. It works on the window's detail worker (it opens no
+// connection of its own): attach() hands it the worker of a new connection and clears a busy state left by work
+// that was in flight on the old one (whose answers are dropped). In read-only mode every action is hidden.
 class AdminActions : public QObject
 {
     Q_OBJECT
@@ -35,7 +35,7 @@ public:
     ~AdminActions() override;
 
     QAction *action(Kind kind) const;
-    void attach(const ConnectionSpec &spec);
+    void attach(const ConnectionSpec &spec, DatabaseWorker *worker);
     void detach();
     bool isBusy() const { return m_busy; }
 
@@ -64,7 +64,7 @@ private:
     QWidget *m_dialogParent;
     std::function<RowTarget()> m_currentTarget;
     ConnectionSpec m_spec;
-    std::unique_ptr<DatabaseWorker> m_worker;
+    DatabaseWorker *m_worker = nullptr; // the window's, from attach() to detach()
     // Receives the worker's answers; replaced on attach, so answers for an older connection are dropped.
     std::unique_ptr<QObject> m_receiver;
     bool m_busy = false;

@@ -17,11 +17,19 @@ class TableView;
 // database) and a "session" in every string a person reads.
 
 // What a page needs from the open database. Valid from attach() to detach().
+//
+// The window opens four connections to a database, whatever the pages: the three workers here and its change feed.
+// A page uses these and opens none of its own; one that must (a long job that cannot share a worker) says so in its
+// documentation. (File > Export opens a fifth for as long as an export runs.)
 struct PageContext
 {
     ConnectionSpec spec;
-    DatabaseWorker *detailWorker = nullptr; // shared by detail panes and light reads; never the GUI thread
+    DatabaseWorker *detailWorker = nullptr; // shared by detail panes, light reads and the writing workflows
     AdminActions *actions = nullptr; // the writing workflows (preview, reason, revoke, deactivate)
+    // Shared by the lists: rows on one connection, counts on the other (a slow count never holds up the first rows).
+    // Only the visible list loads, and what it no longer needs is interrupted.
+    DatabaseWorker *rowsWorker = nullptr;
+    DatabaseWorker *countWorker = nullptr;
 };
 
 // What the selected row of a page points at: the user and the family the Actions menu would act on.
@@ -59,8 +67,14 @@ public:
 
     // The page became the visible one; a page marked stale reloads first.
     void activate();
+    // Another page became the visible one.
+    void deactivate() { hidden(); }
     // Reloads what it shows (F5, a change made from this window).
     virtual void refresh() { }
+    // The visible page, when another program changed the database (reported up to a few times a second): it reloads
+    // what it shows, at most about once a second and never restarting a load that runs, so that what is on screen
+    // stays about a second old under any load. By default refresh().
+    virtual void changedElsewhere() { refresh(); }
     // Something changed elsewhere while the page was hidden: it reloads when it is shown next.
     void markStale() { m_stale = true; }
     bool isStale() const { return m_stale; }
@@ -88,6 +102,8 @@ signals:
 protected:
     // What activate() does once the page is current (after a pending reload).
     virtual void shown() { }
+    // What deactivate() does: a page that loads only while shown stops loading.
+    virtual void hidden() { }
 
 private:
     bool m_stale = false;

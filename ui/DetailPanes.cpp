@@ -159,12 +159,19 @@ QTableView *DetailPane::addRelatedTable(const QString &title, PagedTableModel *m
         QMetaObject::invokeMethod(
             view, [view, model]() { TableView::fitColumns(view, model, relatedColumnMaxWidth); }, Qt::QueuedConnection);
     });
-    // The title says how many there are, so an empty table reads as "none", not as "still loading".
+    // The title says how many there are, so an empty table reads as "none", not as "still loading"; and if they
+    // could not be loaded, why.
     connect(model, &PagedTableModel::countChanged, label, [label, title](qint64 count) {
+        if (count < 0)
+            return;
         label->setText(QStringLiteral("<b>%1</b>")
                            .arg((count == 0 ? tr("%1: none").arg(title)
                                             : tr("%1 (%2)").arg(title, Presentation::formatCount(count)))
                                     .toHtmlEscaped()));
+    });
+    connect(model, &PagedTableModel::failed, label, [label, title](const QString &error) {
+        label->setText(QStringLiteral("<b>%1</b>").arg(title.toHtmlEscaped()) + QStringLiteral("<br>")
+                       + tr("Could not be loaded: %1").arg(error).toHtmlEscaped());
     });
     layout()->addWidget(label);
     layout()->addWidget(view);
@@ -229,6 +236,14 @@ void UserDetailPane::reload()
     m_families->refresh();
 }
 
+void UserDetailPane::reloadSoon()
+{
+    if (m_devices->filter().userId <= 0)
+        return;
+    m_devices->refreshSoon();
+    m_families->refreshSoon();
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 
 DeviceDetailPane::DeviceDetailPane(DatabaseWorker *worker, QWidget *parent)
@@ -271,6 +286,13 @@ void DeviceDetailPane::reload()
     m_families->refresh();
 }
 
+void DeviceDetailPane::reloadSoon()
+{
+    if (m_families->filter().deviceId <= 0)
+        return;
+    m_families->refreshSoon();
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 
 FamilyDetailPane::FamilyDetailPane(DatabaseWorker *worker, QWidget *parent)
@@ -281,7 +303,12 @@ FamilyDetailPane::FamilyDetailPane(DatabaseWorker *worker, QWidget *parent)
     , m_revocationBox(new QWidget)
     , m_revocation(new QLabel)
     , m_whatIfButton(new QPushButton(tr("What if\u2026")))
+    , m_wantedSerial(std::make_shared<std::atomic<quint64>>(0))
 {
+    m_chainStatus->setObjectName(QStringLiteral("chainStatus"));
+    m_chainStatus->setWordWrap(true);
+    m_liveTimer.setSingleShot(true);
+    connect(&m_liveTimer, &QTimer::timeout, this, &FamilyDetailPane::startQueuedReload);
     // Why it was revoked: one sentence with its evidence, to select or copy into a ticket.
     m_revocation->setObjectName(QStringLiteral("revocationText"));
     m_revocation->setTextFormat(Qt::PlainText);
@@ -390,6 +417,12 @@ void FamilyDetailPane::clear()
 {
     DetailPane::clear();
     ++m_serial;
+    m_wantedSerial->store(m_serial);
+    m_worker->interruptStale();
+    m_chainLoading = false;
+    m_reloadQueued = false;
+    m_liveReloadQueued = false;
+    m_liveTimer.stop();
     m_familyId = 0;
     m_loadedFamily = 0;
     m_shownRevoked = m_loadedRevoked = false;
@@ -401,23 +434,62 @@ void FamilyDetailPane::clear()
 
 void FamilyDetailPane::reload()
 {
-    if (m_familyId > 0)
-        loadChain();
+    if (m_familyId <= 0)
+        return;
+    m_reloadQueued = true;
+    startQueuedReload();
+}
+
+void FamilyDetailPane::reloadSoon()
+{
+    if (m_familyId <= 0)
+        return;
+    m_liveReloadQueued = true;
+    startQueuedReload();
+}
+
+void FamilyDetailPane::startQueuedReload()
+{
+    if ((!m_reloadQueued && !m_liveReloadQueued) || m_chainLoading || m_familyId <= 0)
+        return;
+    if (!m_reloadQueued && m_sinceLoadStart.isValid() && m_sinceLoadStart.elapsed() < liveIntervalMs) {
+        if (!m_liveTimer.isActive())
+            m_liveTimer.start(int(liveIntervalMs - m_sinceLoadStart.elapsed()));
+        return;
+    }
+    loadChain();
+}
+
+QString FamilyDetailPane::chainStatusText() const
+{
+    return m_chainStatus->isHidden() ? QString() : m_chainStatus->text();
 }
 
 void FamilyDetailPane::loadChain()
 {
     const quint64 serial = ++m_serial;
+    m_wantedSerial->store(serial);
+    m_worker->interruptStale(); // the chain of a session no longer selected is not worth finishing
     const qint64 familyId = m_familyId;
-    m_loadedFamily = 0;
-    m_chainStatus->setText(tr("Loading\u2026"));
-    m_chainStatus->show();
+    m_chainLoading = true;
+    m_reloadQueued = false;
+    m_liveReloadQueued = false;
+    m_liveTimer.stop();
+    m_sinceLoadStart.start();
+    if (m_loadedFamily != familyId) {
+        // A live reload of the chain on screen keeps it there, without a flashing status line.
+        m_chainStatus->setText(tr("Loading\u2026"));
+        m_chainStatus->show();
+    }
+    const std::shared_ptr<std::atomic<quint64>> wanted = m_wantedSerial;
     m_worker->run<Chain>(
         this,
-        [serial, familyId](Database &db) {
+        [serial, familyId, wanted](Database &db) {
             Chain chain;
             chain.serial = serial;
             chain.familyId = familyId;
+            if (wanted->load() != serial)
+                return chain; // another session was selected meanwhile
             SystemClock clock;
             Catalog catalog(db, clock);
             ListRequest tokens;
@@ -438,15 +510,19 @@ void FamilyDetailPane::loadChain()
         [this](const Chain &chain) {
             if (chain.serial != m_serial)
                 return;
+            m_chainLoading = false;
             showRevocation(chain);
             if (!chain.error.isEmpty()) {
                 m_chainStatus->setText(tr("Could not load the chain: %1").arg(chain.error));
-                return;
+                m_chainStatus->show();
+            } else {
+                m_chainStatus->hide();
+                m_timeline->setChain(chain.tokens, chain.events, m_loadedFamily == chain.familyId);
+                m_loadedFamily = chain.familyId;
             }
-            m_chainStatus->hide();
-            m_timeline->setChain(chain.tokens, chain.events);
-            m_loadedFamily = chain.familyId;
-        });
+            startQueuedReload();
+        },
+        [serial, wanted]() { return wanted->load() != serial; });
 }
 
 // ---------------------------------------------------------------------------------------------------------------

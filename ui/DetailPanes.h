@@ -3,7 +3,12 @@
 #include "Catalog.h"
 
 #include <QPointer>
+#include <QElapsedTimer>
+#include <QTimer>
 #include <QWidget>
+
+#include <atomic>
+#include <memory>
 
 class QLabel;
 class QPushButton;
@@ -27,8 +32,11 @@ public:
 
     virtual void showRow(const QVariantList &row) = 0;
     virtual void clear();
-    // Reloads what the pane fetched itself (after a change elsewhere).
+    // Reloads what the pane fetched itself (after a change made from this window); while a load runs, the reload
+    // follows it.
     virtual void reload() { }
+    // The data changed elsewhere: reload(), at most about once a second, never restarting a load that runs.
+    virtual void reloadSoon() { reload(); }
     QString headerText() const;
 
 signals:
@@ -63,6 +71,7 @@ public:
     void showRow(const QVariantList &row) override;
     void clear() override;
     void reload() override;
+    void reloadSoon() override;
     PagedTableModel *devicesModel() const { return m_devices; }
     PagedTableModel *familiesModel() const { return m_families; }
 
@@ -80,6 +89,7 @@ public:
     void showRow(const QVariantList &row) override;
     void clear() override;
     void reload() override;
+    void reloadSoon() override;
     PagedTableModel *familiesModel() const { return m_families; }
 
 private:
@@ -92,9 +102,12 @@ class FamilyDetailPane : public DetailPane
 
 public:
     explicit FamilyDetailPane(DatabaseWorker *worker, QWidget *parent = nullptr);
+    static constexpr int liveIntervalMs = 1000;
+
     void showRow(const QVariantList &row) override;
     void clear() override;
     void reload() override;
+    void reloadSoon() override;
     TimelineWidget *timeline() const { return m_timeline; }
     bool isChainLoaded() const { return m_loadedFamily == m_familyId && m_familyId > 0; }
     // A revoked session's one sentence of why (Catalog::explainRevocation), selectable and copyable; empty while the
@@ -103,6 +116,9 @@ public:
     // Asks what presenting that generation of the shown session would do (a WhatIfDialog on the detail worker).
     void openWhatIf(int generation);
     WhatIfDialog *whatIfDialog() const;
+    // What the chain status line says ("" while hidden): loading a session's chain for the first time, or why it
+    // could not be loaded.
+    QString chainStatusText() const;
 
 private:
     struct Chain
@@ -115,8 +131,12 @@ private:
         RevocationExplanation revocation;
         QString revocationError;
     };
+    // Loads the chain of m_familyId now; a load for an older selection still running is interrupted.
     void loadChain();
     void showRevocation(const Chain &chain);
+    // A reload asked for meanwhile, once the running load finished (paced: no sooner than liveIntervalMs after the
+    // last start).
+    void startQueuedReload();
 
     DatabaseWorker *m_worker;
     TimelineWidget *m_timeline;
@@ -130,6 +150,12 @@ private:
     qint64 m_familyId = 0;
     qint64 m_loadedFamily = 0;
     quint64 m_serial = 0; // answers to an older selection are dropped
+    std::shared_ptr<std::atomic<quint64>> m_wantedSerial; // the worker's view of m_serial
+    bool m_chainLoading = false;
+    bool m_reloadQueued = false;
+    bool m_liveReloadQueued = false;
+    QTimer m_liveTimer;
+    QElapsedTimer m_sinceLoadStart;
 };
 
 class EventDetailPane : public DetailPane

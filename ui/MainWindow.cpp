@@ -89,16 +89,20 @@ public:
 
 } // namespace
 
-// Everything that belongs to one open database; replaced as a whole on reconnect.
+// Everything that belongs to one open database; replaced as a whole on reconnect. Four connections, whatever the
+// pages (PageContext): the worker that opens first, the lists' two and the change feed's.
 struct MainWindow::Connection
 {
     explicit Connection(const ConnectionSpec &spec)
         : openWorker(std::make_unique<DatabaseWorker>(spec))
     { }
+    // The workers interrupt what they still run, so a reconnect or quitting never waits for an old query.
     ~Connection() { delete feed; }
 
-    std::unique_ptr<DatabaseWorker> openWorker; // opens (and migrates) first; then light reads of the window's own
-    std::unique_ptr<DatabaseWorker> detailWorker;
+    // Opens (and migrates) first; then detail panes, the writing workflows and the window's own light reads.
+    std::unique_ptr<DatabaseWorker> openWorker;
+    std::unique_ptr<DatabaseWorker> rowsWorker; // the visible list's rows
+    std::unique_ptr<DatabaseWorker> countWorker; // the visible list's count
     ChangeFeed *feed = nullptr;
     bool opened = false;
 };
@@ -375,7 +379,8 @@ void MainWindow::addPage(ConsolePage *page)
 
 void MainWindow::attachPage(ConsolePage *page)
 {
-    page->attach({m_spec, m_connection->detailWorker.get(), m_adminActions});
+    page->attach({m_spec, m_connection->openWorker.get(), m_adminActions, m_connection->rowsWorker.get(),
+                  m_connection->countWorker.get()});
     if (QWidget *widget = page->widget())
         m_stack->addWidget(widget);
 }
@@ -448,8 +453,9 @@ RowTarget MainWindow::currentTarget() const
 
 void MainWindow::closeConnection()
 {
+    m_shownPage = nullptr;
     for (ConsolePage *candidate : std::as_const(m_pages))
-        candidate->detach(); // widgets and their threads go before the connection's
+        candidate->detach(); // widgets go before the connection's threads
     m_adminActions->detach();
     m_connection.reset();
     m_unseenEvents = 0;
@@ -489,9 +495,12 @@ void MainWindow::onConnected()
 {
     Connection &connection = *m_connection;
     connection.opened = true;
-    connection.detailWorker = std::make_unique<DatabaseWorker>(m_spec);
-    connection.detailWorker->open(Database::OpenMode::OpenExisting, this, [](bool, const QString &) {});
-    m_adminActions->attach(m_spec);
+    connection.rowsWorker = std::make_unique<DatabaseWorker>(m_spec);
+    connection.countWorker = std::make_unique<DatabaseWorker>(m_spec);
+    // A worker that cannot open runs its jobs anyway: they fail with the reason, which the list shows.
+    for (DatabaseWorker *worker : {connection.rowsWorker.get(), connection.countWorker.get()})
+        worker->open(Database::OpenMode::OpenExisting, this, [](bool, const QString &) {});
+    m_adminActions->attach(m_spec, connection.openWorker.get());
     for (ConsolePage *candidate : std::as_const(m_pages))
         attachPage(candidate);
     const int current = qMax(0, m_navigation->currentRow());
@@ -522,7 +531,8 @@ void MainWindow::onConnected()
         [this](const Newest &newest) {
             if (isConnected())
                 startChangeFeed(newest.id);
-        });
+        },
+        []() { return false; }); // interrupted only if the connection closes first
     updateStatus();
     emit connectionOpened();
     const QList<std::function<void()>> pending = std::exchange(m_whenConnected, {});
@@ -547,8 +557,11 @@ void MainWindow::onEventsArrived(qint64 newestEventId, int count)
     const qint64 previous = m_lastSeenEventId;
     m_lastSeenEventId = qMax(m_lastSeenEventId, newestEventId);
     ConsolePage *events = page(eventsPageId);
-    if (events)
-        events->refresh();
+    // Only the visible page loads; a hidden events list catches up when it is shown.
+    if (events && currentPage() == events)
+        events->changedElsewhere();
+    else if (events)
+        events->markStale();
     if (currentPage() != events)
         m_unseenEvents += count;
     updateBadge();
@@ -624,6 +637,9 @@ void MainWindow::onNavigationChanged(int index)
     if (!isConnected())
         return;
     ConsolePage *target = m_pages.at(index);
+    if (m_shownPage && m_shownPage != target && m_pages.contains(m_shownPage))
+        m_shownPage->deactivate();
+    m_shownPage = target;
     if (QWidget *widget = target->widget())
         m_stack->setCurrentWidget(widget);
     target->activate();
@@ -693,7 +709,7 @@ void MainWindow::onDataChangedElsewhere()
             candidate->markStale();
     }
     if (visible)
-        visible->refresh();
+        visible->changedElsewhere();
 }
 
 void MainWindow::refreshAll()

@@ -122,6 +122,7 @@ private:
     ConnectionSpec m_spec;
     std::unique_ptr<Connection> m_connection;
     QList<ConsolePage *> m_pages;
+    ConsolePage *m_shownPage = nullptr; // the page last activated (deactivated when another is shown)
     AdminActions *m_adminActions = nullptr;
     int m_unseenEvents = 0;
     qint64 m_lastSeenEventId = 0;

@@ -4,6 +4,7 @@
 #include "DatabaseWorker.h"
 #include "Presentation.h"
 
+#include <QDateTime>
 #include <QMutex>
 #include <QMutexLocker>
 
@@ -33,6 +34,11 @@ struct PagedTableModel::SharedState
         QMutexLocker lock(&mutex);
         return wantedPages.contains(page);
     }
+    // A page job is worth finishing while it belongs to the newest request and its page is still wanted.
+    bool isStale(int jobGeneration, int page)
+    {
+        return generation.load() != jobGeneration || (page >= 0 && !isWanted(page));
+    }
     void reset(int newGeneration)
     {
         QMutexLocker lock(&mutex);
@@ -56,12 +62,23 @@ PagedTableModel::PagedTableModel(Table table, DatabaseWorker *pageWorker, Databa
     m_filter.table = table;
     // Logs read best newest first; the other tables in the order they were made.
     m_descending = table == Table::Events || table == Table::Audit;
+    m_liveTimer.setSingleShot(true);
+    connect(&m_liveTimer, &QTimer::timeout, this, &PagedTableModel::startQueuedReload);
 }
 
 PagedTableModel::~PagedTableModel()
 {
-    // Jobs still queued on the workers see a generation that never comes back and skip their query.
+    // Jobs still queued on the workers see a generation that never comes back and skip their query; a running one
+    // is interrupted.
     m_shared->generation.store(-1);
+    interruptStale();
+}
+
+void PagedTableModel::interruptStale() const
+{
+    m_pageWorker->interruptStale();
+    if (m_countWorker != m_pageWorker)
+        m_countWorker->interruptStale();
 }
 
 void PagedTableModel::setFilter(const ListRequest &filter)
@@ -83,26 +100,97 @@ ListRequest PagedTableModel::currentRequest() const
 
 void PagedTableModel::refresh()
 {
-    reload(m_started && m_countKnown && !m_resetPending);
+    if (!m_started) {
+        reload(false);
+        return;
+    }
+    m_reloadQueued = true;
+    startQueuedReload();
+}
+
+void PagedTableModel::refreshSoon()
+{
+    if (!m_started) {
+        reload(false);
+        return;
+    }
+    m_liveReloadQueued = true;
+    startQueuedReload();
+}
+
+void PagedTableModel::startQueuedReload()
+{
+    if ((!m_reloadQueued && !m_liveReloadQueued) || isLoading())
+        return; // nothing asked for, or after the load that runs
+    if (!m_reloadQueued) {
+        const qint64 wait = liveIntervalMs - (m_sinceLoadStart.isValid() ? m_sinceLoadStart.elapsed() : liveIntervalMs);
+        if (wait > 0) {
+            if (!m_liveTimer.isActive())
+                m_liveTimer.start(int(wait));
+            return;
+        }
+    }
+    m_liveTimer.stop();
+    m_reloadQueued = false;
+    m_liveReloadQueued = false;
+    // Without rows of this request (its first load failed) there is nothing to keep.
+    reload(m_countKnown);
+}
+
+void PagedTableModel::abandon()
+{
+    if (!isLoading())
+        return;
+    ++m_generation;
+    m_shared->reset(m_generation);
+    interruptStale();
+    m_pending.clear();
+    m_countPending = false;
+    const bool hadRows = m_countKnown && !m_resetPending;
+    m_resetPending = false;
+    m_pendingCountKnown = false;
+    m_pendingFirstPageKnown = false;
+    m_pendingFirstPage.clear();
+    if (!hadRows) {
+        // The request never showed a row: the next refresh loads it from scratch.
+        beginResetModel();
+        m_pages.clear();
+        m_rowCount = 0;
+        m_countKnown = false;
+        m_started = false;
+        endResetModel();
+    } else {
+        // Its rows stay, as rows of an older load; the next refresh loads them again.
+        m_reloadQueued = true;
+    }
+    emit loadStateChanged();
 }
 
 void PagedTableModel::clear()
 {
     ++m_generation;
     m_shared->reset(m_generation);
+    interruptStale();
+    m_liveTimer.stop();
     beginResetModel();
     m_pages.clear();
     m_pending.clear();
     m_rowCount = 0;
     m_countKnown = false;
+    m_countPending = false;
     m_started = false;
     m_resetPending = false;
+    m_reloadQueued = false;
+    m_liveReloadQueued = false;
+    m_generationFailed = false;
+    m_error.clear();
     m_pendingCountKnown = false;
     m_pendingFirstPageKnown = false;
     m_pendingFirstPage.clear();
     m_filter = ListRequest();
     m_filter.table = m_table;
     endResetModel();
+    emit loadStateChanged();
 }
 
 void PagedTableModel::sort(int column, Qt::SortOrder order)
@@ -121,10 +209,20 @@ void PagedTableModel::sort(int column, Qt::SortOrder order)
 
 void PagedTableModel::reload(bool keepRows)
 {
+    if (keepRows)
+        emit aboutToRefresh();
     m_started = true;
     ++m_generation;
     m_shared->reset(m_generation);
+    // Whatever still runs for an older request is not worth waiting for.
+    interruptStale();
+    m_liveTimer.stop();
+    m_reloadQueued = false;
+    m_liveReloadQueued = false;
     m_pending.clear();
+    m_generationFailed = false;
+    m_sinceLoadStart.start();
+    m_loadStartMs = QDateTime::currentMSecsSinceEpoch();
     m_resetPending = !keepRows;
     m_pendingCountKnown = false;
     m_pendingFirstPageKnown = false;
@@ -132,14 +230,53 @@ void PagedTableModel::reload(bool keepRows)
     requestCount();
     if (!keepRows) {
         requestPage(0);
-        return;
+    } else {
+        // Refresh what the user looked at last first; the rest is fetched again when it is shown.
+        QList<int> recent = m_pages.keys();
+        std::sort(recent.begin(), recent.end(),
+                  [this](int a, int b) { return m_pages.value(a).lastUse > m_pages.value(b).lastUse; });
+        for (int i = 0; i < qMin(2, int(recent.size())); ++i)
+            requestPage(recent.at(i));
     }
-    // Refresh what the user looked at last first; the rest is fetched again when it is shown.
-    QList<int> recent = m_pages.keys();
-    std::sort(recent.begin(), recent.end(),
-              [this](int a, int b) { return m_pages.value(a).lastUse > m_pages.value(b).lastUse; });
-    for (int i = 0; i < qMin(2, int(recent.size())); ++i)
-        requestPage(recent.at(i));
+    emit loadStateChanged();
+}
+
+void PagedTableModel::loadFinished()
+{
+    if (isLoading())
+        return;
+    if (!m_generationFailed && !m_error.isEmpty())
+        m_error.clear();
+    emit loadStateChanged();
+    startQueuedReload();
+}
+
+void PagedTableModel::loadFailed(const QString &error)
+{
+    m_generationFailed = true;
+    m_error = error;
+    if (m_resetPending) {
+        // The new request has nothing to show, and the old rows must not stand under it: the list empties, and the
+        // view says why, with a retry. The other half of the load (count or first page) is not wanted any more.
+        ++m_generation;
+        m_shared->reset(m_generation);
+        interruptStale();
+        beginResetModel();
+        m_pages.clear();
+        m_pending.clear();
+        m_rowCount = 0;
+        m_countKnown = false;
+        m_countPending = false;
+        m_resetPending = false;
+        m_pendingCountKnown = false;
+        m_pendingFirstPageKnown = false;
+        m_pendingFirstPage.clear();
+        endResetModel();
+        emit countChanged(-1);
+    }
+    // Otherwise the rows on screen belong to this very request and stay, marked as not refreshed (errorString()).
+    emit failed(error);
+    loadFinished();
 }
 
 ListRequest PagedTableModel::pageRequest(int page) const
@@ -152,6 +289,7 @@ ListRequest PagedTableModel::pageRequest(int page) const
 
 void PagedTableModel::requestCount()
 {
+    m_countPending = true;
     const int generation = m_generation;
     const std::shared_ptr<SharedState> shared = m_shared;
     const ListRequest request = currentRequest();
@@ -170,7 +308,8 @@ void PagedTableModel::requestCount()
                 result.count = 0;
             return result;
         },
-        [this](const CountResult &result) { onCount(result); });
+        [this](const CountResult &result) { onCount(result); },
+        [generation, shared]() { return shared->isStale(generation, -1); });
 }
 
 void PagedTableModel::requestPage(int page) const
@@ -179,6 +318,8 @@ void PagedTableModel::requestPage(int page) const
         return;
     m_pending.insert(page);
     m_shared->want(page);
+    // A page scrolled past is not worth finishing before the one looked at now.
+    m_pageWorker->interruptStale();
     const int generation = m_generation;
     const std::shared_ptr<SharedState> shared = m_shared;
     const ListRequest request = pageRequest(page);
@@ -190,7 +331,7 @@ void PagedTableModel::requestPage(int page) const
             result.generation = generation;
             result.page = page;
             // A newer filter, or a scroll that moved on: not worth a query any more.
-            if (shared->generation.load() != generation || !shared->isWanted(page)) {
+            if (shared->isStale(generation, page)) {
                 result.skipped = true;
                 return result;
             }
@@ -199,15 +340,17 @@ void PagedTableModel::requestPage(int page) const
             catalog.list(request, &result.rows, &result.error);
             return result;
         },
-        [self](const PageResult &result) { self->onPage(result); });
+        [self](const PageResult &result) { self->onPage(result); },
+        [generation, page, shared]() { return shared->isStale(generation, page); });
 }
 
 void PagedTableModel::onCount(const CountResult &result)
 {
     if (result.generation != m_generation || result.skipped)
         return;
+    m_countPending = false;
     if (!result.error.isEmpty()) {
-        emit failed(result.error);
+        loadFailed(result.error);
         return;
     }
     const int count = int(qMin<qint64>(result.count, std::numeric_limits<int>::max()));
@@ -215,6 +358,7 @@ void PagedTableModel::onCount(const CountResult &result)
         m_pendingCount = count;
         m_pendingCountKnown = true;
         applyPendingReset();
+        loadFinished();
         return;
     }
     if (count > m_rowCount) {
@@ -229,6 +373,7 @@ void PagedTableModel::onCount(const CountResult &result)
     m_countKnown = true;
     emit countChanged(m_rowCount);
     emit updated();
+    loadFinished();
 }
 
 void PagedTableModel::onPage(const PageResult &result)
@@ -236,10 +381,12 @@ void PagedTableModel::onPage(const PageResult &result)
     if (result.generation != m_generation)
         return;
     m_pending.remove(result.page);
-    if (result.skipped)
+    if (result.skipped) {
+        loadFinished();
         return;
+    }
     if (!result.error.isEmpty()) {
-        emit failed(result.error);
+        loadFailed(result.error);
         return;
     }
     if (m_resetPending) {
@@ -248,14 +395,17 @@ void PagedTableModel::onPage(const PageResult &result)
             m_pendingFirstPageKnown = true;
             applyPendingReset();
         }
+        loadFinished();
         return;
     }
     storePage(result.page, result.rows);
+    m_loadedAtMs = m_loadStartMs;
     const int first = result.page * pageSize;
     const int last = qMin(m_rowCount, first + int(result.rows.size())) - 1;
     if (first <= last && !m_columns.isEmpty())
         emit dataChanged(index(first, 0), index(last, int(m_columns.size()) - 1));
     emit updated();
+    loadFinished();
 }
 
 void PagedTableModel::applyPendingReset()
@@ -268,6 +418,7 @@ void PagedTableModel::applyPendingReset()
     m_countKnown = true;
     m_resetPending = false;
     storePage(0, m_pendingFirstPage);
+    m_loadedAtMs = m_loadStartMs;
     m_pendingFirstPage.clear();
     endResetModel();
     emit countChanged(m_rowCount);
@@ -437,7 +588,7 @@ void PagedTableModel::readRows(const QList<int> &rows, RowsCallback done) const
             }
             return result;
         },
-        checked);
+        checked, []() { return false; }); // a newer copy drops this one's answer; only closing the worker interrupts it
 }
 
 QVariantList PagedTableModel::rowValues(int row) const

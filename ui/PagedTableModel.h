@@ -3,8 +3,10 @@
 #include "Catalog.h"
 
 #include <QAbstractTableModel>
+#include <QElapsedTimer>
 #include <QHash>
 #include <QSet>
+#include <QTimer>
 
 #include <functional>
 #include <memory>
@@ -19,6 +21,15 @@ class DatabaseWorker;
 // older filter or sort are dropped, and jobs that are stale before they start are skipped on the worker, so the
 // newest request wins. The model changes only on the GUI thread, in the result callbacks.
 //
+// Two kinds of reload, treated differently:
+// - A change of what the user asked for (filter, sort, the pages scrolled to) starts at once and interrupts the
+//   queries still running for the old request (DatabaseWorker::interruptStale).
+// - A change in the data (refresh(), refreshSoon()) never restarts a running load: it is coalesced into one reload
+//   after it, and refreshSoon() starts at most one load per liveIntervalMs. The rows stay on screen until fresh ones
+//   replace them, so a busy database cannot starve the list, nor make it flicker.
+// A load that fails says so (errorString(), failed()); if it was to replace the rows (a new filter), the old rows
+// are taken away rather than shown under the new filter, and retry() asks again.
+//
 // Filtering and sorting happen in SQL (ListRequest); the model's columns are the table's visible columns.
 class PagedTableModel : public QAbstractTableModel
 {
@@ -30,6 +41,8 @@ public:
     };
     static constexpr int pageSize = 200;
     static constexpr int maxCachedPages = 32;
+    // A live update (refreshSoon) starts at most once per this, counted from the start of the load before it.
+    static constexpr int liveIntervalMs = 1000;
 
     // Pages are loaded on pageWorker, counts on countWorker (they may be the same worker when a slow count cannot
     // hold anything up, as in the small tables of a detail pane).
@@ -47,13 +60,24 @@ public:
     Qt::SortOrder sortOrder() const { return m_descending ? Qt::DescendingOrder : Qt::AscendingOrder; }
 
     // Reloads the current request. Rows stay on screen until fresh ones replace them (a live update must not
-    // flicker or lose the scroll position); the first call loads from scratch.
+    // flicker or lose the scroll position); the first call loads from scratch. While a load runs, the reload
+    // follows it instead of restarting it.
     void refresh();
+    // The data changed: refresh(), but no sooner than liveIntervalMs after the start of the last load.
+    void refreshSoon();
+    // Stops loading (the list is no longer shown): running queries are interrupted, nothing new is asked for until
+    // the next refresh, which then reloads what was left unfinished.
+    void abandon();
     // Empties the model without asking anything; the next setFilter or refresh loads again.
     void clear();
 
     qint64 totalCount() const { return m_countKnown ? m_rowCount : -1; }
-    bool isLoading() const { return m_resetPending || !m_pending.isEmpty(); }
+    bool isLoading() const { return m_resetPending || m_countPending || !m_pending.isEmpty(); }
+    // Why the newest load failed; empty while none has, and again once a load succeeds.
+    QString errorString() const { return m_error; }
+    // When the rows on screen were read (the start of the load that brought them), in ms since the epoch; 0 before
+    // any arrived.
+    qint64 loadedAtMs() const { return m_loadedAtMs; }
     bool isRowLoaded(int row) const;
     // The Catalog's values for a row (hidden columns included), or an empty list while it is not loaded.
     QVariantList rowValues(int row) const;
@@ -84,6 +108,10 @@ signals:
     // Fresh rows of the newest request are on screen (a reload finished, or a page arrived).
     void updated();
     void failed(const QString &error);
+    // Loading started or ended, or errorString() changed.
+    void loadStateChanged();
+    // A reload that keeps the rows on screen begins (a view notes which record is selected, to keep it).
+    void aboutToRefresh();
 
 private:
     struct Page
@@ -110,6 +138,11 @@ private:
     struct SharedState;
 
     void reload(bool keepRows);
+    // After a load finished: starts the reload a change asked for meanwhile (now, or once liveIntervalMs passed).
+    void startQueuedReload();
+    void loadFinished();
+    void loadFailed(const QString &error);
+    void interruptStale() const;
     ListRequest pageRequest(int page) const;
     void requestPage(int page) const;
     void requestCount();
@@ -133,6 +166,16 @@ private:
     bool m_started = false;
     int m_rowCount = 0;
     bool m_countKnown = false;
+    bool m_countPending = false;
+    bool m_generationFailed = false; // a query of the newest load failed
+    QString m_error;
+    // A reload asked for while a load ran: now (refresh) or paced (refreshSoon).
+    bool m_reloadQueued = false;
+    bool m_liveReloadQueued = false;
+    QTimer m_liveTimer;
+    QElapsedTimer m_sinceLoadStart;
+    qint64 m_loadStartMs = 0; // wall clock of the newest load's start
+    qint64 m_loadedAtMs = 0;
     QHash<int, Page> m_pages;
     mutable QSet<int> m_pending; // pages requested for m_generation and not answered yet
     mutable quint64 m_useClock = 0;

@@ -44,8 +44,7 @@ void PolicyPage::attach(const PageContext &context)
     detach();
     m_context = context;
     m_receiver = std::make_unique<QObject>();
-    m_worker = std::make_unique<DatabaseWorker>(context.spec);
-    m_worker->open(Database::OpenMode::OpenExisting, m_receiver.get(), [](bool, const QString &) {});
+    m_worker = context.detailWorker;
 
     m_widget = new QWidget;
     m_widget->setObjectName(QStringLiteral("policyPage"));
@@ -121,7 +120,7 @@ void PolicyPage::attach(const PageContext &context)
 void PolicyPage::detach()
 {
     m_receiver.reset();
-    m_worker.reset();
+    m_worker = nullptr;
     delete m_widget;
     m_widget = nullptr;
     for (QLineEdit *&field : m_fields)
@@ -153,9 +152,15 @@ void PolicyPage::refresh()
                 setStatus(tr("The policy could not be read: %1").arg(read.error), true);
                 return;
             }
+            // A field being edited keeps what was typed (a change elsewhere re-reads the policy); the others
+            // follow the stored policy.
+            for (int i = 0; i < FieldCount; ++i) {
+                if (m_fields[i]
+                    && (!m_loaded || m_fields[i]->text() == Policy::formatDuration(m_stored.*fieldMembers[i])))
+                    m_fields[i]->setText(Policy::formatDuration(read.policy.*fieldMembers[i]));
+            }
             m_stored = read.policy;
             m_loaded = true;
-            showPolicy(read.policy);
             emit statusChanged();
             emit updated();
         });

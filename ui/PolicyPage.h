@@ -44,7 +44,7 @@ private:
     void setStatus(const QString &text, bool problem);
 
     PageContext m_context;
-    std::unique_ptr<DatabaseWorker> m_worker;
+    DatabaseWorker *m_worker = nullptr; // the window's detail worker (PageContext)
     std::unique_ptr<QObject> m_receiver;
     Policy m_stored;
     bool m_loaded = false;

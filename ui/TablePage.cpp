@@ -51,15 +51,8 @@ void TablePage::attach(const PageContext &context)
 {
     detach();
     m_context = context;
-    m_pageWorker = std::make_unique<DatabaseWorker>(context.spec);
-    m_countWorker = std::make_unique<DatabaseWorker>(context.spec);
-    for (DatabaseWorker *worker : {m_pageWorker.get(), m_countWorker.get()}) {
-        worker->open(Database::OpenMode::OpenExisting, this, [this](bool ok, const QString &error) {
-            if (!ok)
-                emit statusMessage(tr("A list could not open the database: %1").arg(error), 0);
-        });
-    }
-    m_view = new TableView(m_spec.table, m_pageWorker.get(), m_countWorker.get());
+    m_view = new TableView(m_spec.table, context.rowsWorker, context.countWorker);
+    markStale(); // loads when first shown
     for (AdminActions::Kind kind : std::as_const(m_spec.adminActions))
         m_view->addRowAction(context.actions->action(kind));
     if (m_spec.linksToUser && m_openUser)
@@ -80,17 +73,15 @@ void TablePage::attach(const PageContext &context)
     connect(m_view, &TableView::statusMessage, this, &ConsolePage::statusMessage);
     connect(m_view->model(), &PagedTableModel::countChanged, this, &ConsolePage::statusChanged);
     connect(m_view->model(), &PagedTableModel::updated, this, &ConsolePage::updated);
-    connect(m_view->model(), &PagedTableModel::failed, this,
-            [this](const QString &error) { emit statusMessage(tr("Could not load rows: %1").arg(error), 10000); });
+    // A failed load is said above the rows (TableView's banner, with a retry); the count in the status bar follows.
+    connect(m_view->model(), &PagedTableModel::loadStateChanged, this, &ConsolePage::statusChanged);
 }
 
 void TablePage::detach()
 {
-    // The view (and its model) goes first, then the threads it posted to; queued answers find no receiver.
+    // The view (and its model) goes before the window's threads it posted to; queued answers find no receiver.
     delete m_view;
     m_view = nullptr;
-    m_pageWorker.reset();
-    m_countWorker.reset();
     m_context = {};
 }
 
@@ -101,6 +92,25 @@ void TablePage::refresh()
     m_view->refresh();
     if (m_view->detailPane())
         m_view->detailPane()->reload();
+}
+
+void TablePage::changedElsewhere()
+{
+    if (!m_view)
+        return;
+    m_view->refreshSoon();
+    if (m_view->detailPane())
+        m_view->detailPane()->reloadSoon();
+}
+
+void TablePage::hidden()
+{
+    // Only the visible list loads: what this one still had running is interrupted, and made up for when it is
+    // shown again.
+    if (!m_view || !m_view->model()->isLoading())
+        return;
+    m_view->model()->abandon();
+    markStale();
 }
 
 RowTarget TablePage::target() const
@@ -116,6 +126,8 @@ QString TablePage::statusText() const
     if (!m_view)
         return {};
     const qint64 count = m_view->model()->totalCount();
+    if (count < 0 && !m_view->model()->errorString().isEmpty())
+        return tr("not loaded");
     return count < 0 ? tr("counting\u2026") : Presentation::rowCountText(m_spec.table, count);
 }
 
@@ -138,6 +150,9 @@ void AuditPage::attach(const PageContext &context)
 void AuditPage::detach()
 {
     m_receiver.reset();
+    m_verifying = false;
+    m_verifyQueued = false;
+    m_verified.reset();
     m_banner = nullptr; // owned by the view
     TablePage::detach();
 }
@@ -150,32 +165,59 @@ QString AuditPage::bannerText() const
 void AuditPage::refresh()
 {
     TablePage::refresh();
-    verify();
+    verify(false);
+}
+
+void AuditPage::changedElsewhere()
+{
+    TablePage::changedElsewhere();
+    verify(true);
 }
 
 void AuditPage::shown()
 {
-    verify();
+    verify(false);
 }
 
-void AuditPage::verify()
+void AuditPage::verify(bool onwards)
 {
     if (!m_banner || !context().detailWorker)
         return;
+    if (m_verifying) {
+        // One more after the one that runs; a full one if any of those asked for was.
+        m_verifyQueued = true;
+        m_queuedOnwards = m_queuedOnwards && onwards;
+        return;
+    }
+    m_verifying = true;
+    m_verifyQueued = false;
+    m_queuedOnwards = true;
+    // Onwards from the last intact verification, when there is one: a busy log is not verified whole every second.
+    const std::optional<AuditVerification> from = onwards ? m_verified : std::nullopt;
     context().detailWorker->run<std::pair<AuditVerification, QString>>(
         m_receiver.get(),
-        [spec = context().spec](Database &db) {
+        [spec = context().spec, from](Database &db) {
             SystemClock clock;
             AdminService admin(db, clock, Actor::forConnection(spec));
             std::pair<AuditVerification, QString> result;
-            if (!admin.verifyAudit(&result.first, &result.second))
+            const bool ok = from ? admin.verifyAuditFrom(*from, &result.first, &result.second)
+                                 : admin.verifyAudit(&result.first, &result.second);
+            if (!ok)
                 result.first.intact = false;
             return result;
         },
         [this](const std::pair<AuditVerification, QString> &result) {
+            m_verifying = false;
             if (!m_banner)
                 return;
+            if (m_verifyQueued)
+                QMetaObject::invokeMethod(
+                    this, [this, onwards = m_queuedOnwards]() { verify(onwards); }, Qt::QueuedConnection);
             const AuditVerification &verification = result.first;
+            if (result.second.isEmpty() && verification.intact)
+                m_verified = verification;
+            else
+                m_verified.reset(); // the next check starts from the beginning again
             if (!result.second.isEmpty()) {
                 m_banner->setText(tr("The audit chain could not be verified: %1").arg(result.second));
                 m_banner->setStyleSheet(QStringLiteral("background: #fff3e0; color: #8a4b00;"));
@@ -189,7 +231,8 @@ void AuditPage::verify()
                                       .arg(verification.problem));
                 m_banner->setStyleSheet(QStringLiteral("background: #fdecea; color: #8e0000; font-weight: bold;"));
             }
-        });
+        },
+        []() { return false; }); // interrupted only when the connection closes
 }
 
 QList<TablePage *> createListPages(QObject *parent)

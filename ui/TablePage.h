@@ -1,11 +1,13 @@
 #pragma once
 
 #include "AdminActions.h"
+#include "AdminService.h"
 #include "Catalog.h"
 #include "ConsolePage.h"
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 class QAction;
 class QLabel;
@@ -30,8 +32,9 @@ struct TablePageSpec
     std::function<RowTarget(const QVariantList &row)> target;
 };
 
-// A list page: a TableView over its table, with its own pair of workers (pages and counts on separate connections,
-// so a slow count never holds up the first rows) and its detail pane.
+// A list page: a TableView over its table, with its detail pane. It loads on the lists' shared pair of workers
+// (PageContext::rowsWorker, countWorker), and only while it is shown: it loads when first shown, and a load still
+// running when it is hidden is interrupted and made up for when it is shown again.
 class TablePage : public ConsolePage
 {
     Q_OBJECT
@@ -51,6 +54,7 @@ public:
     void detach() override;
     QWidget *widget() const override;
     void refresh() override;
+    void changedElsewhere() override;
     RowTarget target() const override;
     TableView *tableView() const override { return m_view; }
     QString statusText() const override;
@@ -60,19 +64,19 @@ public:
 
 protected:
     const PageContext &context() const { return m_context; }
+    void hidden() override;
 
 private:
     TablePageSpec m_spec;
     PageContext m_context;
     QAction *m_openUser = nullptr;
     QAction *m_openFamily = nullptr;
-    std::unique_ptr<DatabaseWorker> m_pageWorker;
-    std::unique_ptr<DatabaseWorker> m_countWorker;
     TableView *m_view = nullptr;
 };
 
-// The audit log: a list whose banner says whether the hash chain verifies, checked whenever the page is shown or
-// reloaded.
+// The audit log: a list whose banner says whether the hash chain verifies: the whole chain whenever the page is
+// shown or reloaded, and on a change elsewhere only what was appended since the last intact verification (and that
+// the entry it ended with is unchanged). One verification runs at a time; a change meanwhile asks for one more.
 class AuditPage : public TablePage
 {
     Q_OBJECT
@@ -82,15 +86,21 @@ public:
     void attach(const PageContext &context) override;
     void detach() override;
     void refresh() override;
+    void changedElsewhere() override;
     QString bannerText() const;
 
 protected:
     void shown() override;
 
 private:
-    void verify();
+    // onwards: from the last intact verification, if there is one.
+    void verify(bool onwards);
     QLabel *m_banner = nullptr;
     std::unique_ptr<QObject> m_receiver; // answers for a detached page are dropped with it
+    bool m_verifying = false;
+    bool m_verifyQueued = false;
+    bool m_queuedOnwards = true;
+    std::optional<AuditVerification> m_verified; // the last intact verification
 };
 
 // The five lists, in navigation order: users, devices, sessions, events, audit (Ctrl+1..5).

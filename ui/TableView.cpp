@@ -11,12 +11,14 @@
 #include <QClipboard>
 #include <QComboBox>
 #include <QDateTimeEdit>
+#include <QFrame>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
+#include <QPushButton>
 #include <QRegularExpression>
 #include <QSettings>
 #include <QSplitter>
@@ -43,6 +45,24 @@ TableView::TableView(Table table, DatabaseWorker *pageWorker, DatabaseWorker *co
     m_bannerLayout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(m_bannerLayout);
     buildFilterBar(layout);
+
+    // Says why rows are missing or old when a load failed, with the way to try again.
+    m_loadBanner = new QFrame;
+    m_loadBanner->setObjectName(QStringLiteral("loadBanner"));
+    m_loadBanner->setStyleSheet(QStringLiteral("#loadBanner { background: #fff3e0; border: 1px solid #ffb74d; }"));
+    auto *loadBannerLayout = new QHBoxLayout(m_loadBanner);
+    loadBannerLayout->setContentsMargins(8, 4, 8, 4);
+    m_loadBannerText = new QLabel;
+    m_loadBannerText->setObjectName(QStringLiteral("loadBannerText"));
+    m_loadBannerText->setWordWrap(true);
+    m_loadBannerText->setTextFormat(Qt::PlainText);
+    m_loadBannerText->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto *retry = new QPushButton(icons::named("refresh"), tr("&Retry"));
+    retry->setObjectName(QStringLiteral("retryButton"));
+    loadBannerLayout->addWidget(m_loadBannerText, 1);
+    loadBannerLayout->addWidget(retry);
+    m_loadBanner->hide();
+    layout->addWidget(m_loadBanner);
 
     m_view = new QTableView;
     m_view->setObjectName(QStringLiteral("table"));
@@ -105,6 +125,14 @@ TableView::TableView(Table table, DatabaseWorker *pageWorker, DatabaseWorker *co
         updateDetail();
     });
     connect(m_model, &PagedTableModel::updated, this, &TableView::onModelUpdated);
+    connect(m_model, &PagedTableModel::loadStateChanged, this, &TableView::updateLoadBanner);
+    connect(m_model, &PagedTableModel::aboutToRefresh, this, &TableView::keepSelection);
+    connect(retry, &QPushButton::clicked, this, [this]() {
+        if (m_model->totalCount() < 0)
+            m_model->setFilter(filterFromBar()); // nothing of this request was ever shown: from scratch
+        else
+            m_model->refresh();
+    });
     connect(m_view, &QAbstractItemView::activated, this, [this](const QModelIndex &index) {
         const QVariantList values = m_model->rowValues(index.row());
         if (!values.isEmpty())
@@ -112,7 +140,6 @@ TableView::TableView(Table table, DatabaseWorker *pageWorker, DatabaseWorker *co
     });
 
     m_fitColumns = !restoreLayout();
-    applyFilterNow();
 }
 
 TableView::~TableView()
@@ -427,20 +454,65 @@ void TableView::focusDetail()
     (next && next->focusPolicy() != Qt::NoFocus ? next : m_detail)->setFocus(Qt::OtherFocusReason);
 }
 
+void TableView::load()
+{
+    if (m_model->totalCount() < 0 && !m_model->isLoading())
+        applyFilterNow();
+}
+
 void TableView::refresh()
 {
     if (m_model->totalCount() < 0 && !m_model->isLoading()) {
         applyFilterNow();
         return;
     }
+    m_model->refresh();
+}
+
+void TableView::refreshSoon()
+{
+    if (m_model->totalCount() < 0 && !m_model->isLoading()) {
+        applyFilterNow();
+        return;
+    }
+    m_model->refreshSoon();
+}
+
+void TableView::keepSelection()
+{
     // The selection stays on its record: keep its id, look for it among the fresh rows.
     const int row = currentRow();
     if (!m_keptKey.isValid() && row >= 0 && !m_shownValues.isEmpty()) {
         m_keptKey = m_shownValues.value(0);
         m_keptRow = row;
     }
-    m_model->refresh();
-    updateDetail();
+}
+
+void TableView::updateLoadBanner()
+{
+    const QString error = m_model->errorString();
+    if (error.isEmpty()) {
+        m_loadBanner->hide();
+        m_loadBannerText->clear();
+        return;
+    }
+    const QString what = Presentation::tableTitle(m_table).toLower();
+    if (m_model->totalCount() < 0) {
+        m_loadBannerText->setText(tr("The %1 could not be loaded: %2").arg(what, error));
+    } else {
+        const qint64 at = m_model->loadedAtMs();
+        m_loadBannerText->setText(
+            at > 0 ? tr("The %1 could not be refreshed: %2. The rows shown were read at %3.")
+                         .arg(what, error,
+                              QLocale().toString(QDateTime::fromMSecsSinceEpoch(at).time(), QLocale::LongFormat))
+                   : tr("The %1 could not be refreshed: %2.").arg(what, error));
+    }
+    m_loadBanner->show();
+}
+
+QString TableView::loadProblemText() const
+{
+    return m_loadBanner->isHidden() ? QString() : m_loadBannerText->text();
 }
 
 void TableView::showContextMenu(const QPoint &position)

@@ -23,15 +23,19 @@ class DetailPane;
 class PagedTableModel;
 
 // One of the console's lists: a filter bar over a lazy table, with a detail pane for the current row. The filter
-// is applied while typing (debounced) and all filtering and sorting is done by the database; the column layout is
-// remembered per table. Row actions are given by the window (they know about dialogs and writes) and shown in the
-// context menu when they apply.
+// is applied while typing (each change interrupts the query of the one before) and all filtering and sorting is done
+// by the database; the column layout is remembered per table. Row actions are given by the window (they know about
+// dialogs and writes) and shown in the context menu when they apply. Nothing is loaded until load() (or a filter, a
+// scope, a refresh) asks for it: a list that is not shown costs no query. A load that fails is said above the
+// rows, with a retry.
 class TableView : public QWidget
 {
     Q_OBJECT
 
 public:
-    static constexpr int filterDelayMs = 200;
+    // Typing is coalesced only within one pass of the event loop (a paste, a burst of key events): a query that a
+    // newer text makes stale is interrupted, so there is no need to wait for typing to pause.
+    static constexpr int filterDelayMs = 0;
     // Columns fitted to their contents are never made wider than this (long user agents, hashes).
     static constexpr int maxFittedColumnWidth = 320;
 
@@ -67,9 +71,15 @@ public:
     void selectFirstRowWhenLoaded();
     void focusFilter();
     void focusDetail();
-    // Reloads keeping what is on screen until fresh rows arrive (a live update or F5).
+    // Loads the list as the filter bar says, unless it already has (or is loading) that.
+    void load();
+    // Reloads keeping what is on screen until fresh rows arrive (F5, a change made from this window).
     void refresh();
+    // The data changed elsewhere: a refresh, at most about once a second, never restarting a load that runs.
+    void refreshSoon();
     void applyFilterNow();
+    // The banner above the rows when a load failed ("" while hidden).
+    QString loadProblemText() const;
 
     // Sizes view's columns to fit the loaded rows of its first page and their titles, at most maxWidth each.
     static void fitColumns(QTableView *view, const PagedTableModel *model, int maxWidth);
@@ -97,6 +107,9 @@ private:
     void showContextMenu(const QPoint &position);
     void updateDetail();
     void onModelUpdated();
+    void updateLoadBanner();
+    // A reload keeping the rows begins: the selection is to stay on its record.
+    void keepSelection();
     // After a refresh: puts the selection back on the record it was on. False while that is not known yet.
     bool restoreSelection();
     void fitColumnsToContents();
@@ -107,6 +120,8 @@ private:
     QTableView *m_view = nullptr;
     QSplitter *m_splitter = nullptr;
     QVBoxLayout *m_bannerLayout = nullptr;
+    QWidget *m_loadBanner = nullptr;
+    QLabel *m_loadBannerText = nullptr;
     DetailPane *m_detail = nullptr;
     QLineEdit *m_filterEdit = nullptr;
     QComboBox *m_stateCombo = nullptr;

@@ -8,6 +8,7 @@
 #include <QContextMenuEvent>
 #include <QMenu>
 #include <QPainter>
+#include <QScrollBar>
 #include <QStyledItemDelegate>
 
 namespace rotor {
@@ -154,8 +155,14 @@ void TimelineWidget::contextMenuEvent(QContextMenuEvent *event)
     menu.exec(event->globalPos());
 }
 
-void TimelineWidget::setChain(const QList<QVariantList> &tokens, const QList<QVariantList> &events)
+void TimelineWidget::setChain(const QList<QVariantList> &tokens, const QList<QVariantList> &events, bool sameChain)
 {
+    QScrollBar *scroll = verticalScrollBar();
+    const bool atEnd = scroll->value() > 0 && scroll->value() == scroll->maximum();
+    const int scrolledTo = scroll->value();
+    QPair<int, QVariant> selected {-1, QVariant()}; // kind and id of the selected entry
+    if (QListWidgetItem *current = currentItem(); current && current->isSelected())
+        selected = {current->data(KindRole).toInt(), current->data(Qt::UserRole)};
     clear();
     QHash<int, QString> firstUseFrom; // generation -> where its successor was asked for
     QSet<int> struck;
@@ -243,6 +250,16 @@ void TimelineWidget::setChain(const QList<QVariantList> &tokens, const QList<QVa
     });
     for (const Entry &entry : std::as_const(entries))
         addItem(entry.item);
+    for (int row = 0; sameChain && row < count() && selected.first >= 0; ++row) {
+        if (item(row)->data(KindRole).toInt() == selected.first && item(row)->data(Qt::UserRole) == selected.second) {
+            setCurrentRow(row, QItemSelectionModel::ClearAndSelect);
+            break;
+        }
+    }
+    if (sameChain) {
+        doItemsLayout(); // the scroll range of the new entries, before the position is put back
+        scroll->setValue(atEnd ? scroll->maximum() : scrolledTo);
+    }
     m_whatIfAction->setEnabled(currentGeneration() >= 0);
 }
 

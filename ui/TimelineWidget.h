@@ -20,8 +20,10 @@ public:
 
     explicit TimelineWidget(QWidget *parent = nullptr);
 
-    // tokens: Catalog Tokens rows of one family; events: Catalog Events rows of the same family.
-    void setChain(const QList<QVariantList> &tokens, const QList<QVariantList> &events);
+    // tokens: Catalog Tokens rows of one family; events: Catalog Events rows of the same family. sameChain: a fresh
+    // read of the chain on screen (a live update), which keeps the selected entry and the scroll position (at the
+    // end, it stays at the end as the chain grows).
+    void setChain(const QList<QVariantList> &tokens, const QList<QVariantList> &events, bool sameChain = false);
 
     int entryCount(EntryKind kind) const;
     // Generations a replay presented again (the ones that were stolen).

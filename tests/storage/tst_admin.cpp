@@ -333,6 +333,56 @@ private slots:
         m_fx.reset();
     }
 
+    // A console verifies what was appended since its last intact verification, and that the entry that one ended
+    // with is unchanged; what it checks agrees with a full verification.
+    void auditVerifiedOnwards()
+    {
+        QString error;
+        for (int i = 0; i < 6; ++i)
+            QVERIFY2(m_fx->addUser(QStringLiteral("early%1@example.org").arg(i), &error) > 0, qPrintable(error));
+        AuditVerification whole;
+        QVERIFY2(m_fx->admin->verifyAudit(&whole, &error), qPrintable(error));
+        QVERIFY(whole.intact);
+        QCOMPARE(whole.entriesChecked, qint64(6));
+        QCOMPARE(whole.lastId, qint64(6));
+        for (int i = 0; i < 2; ++i)
+            QVERIFY2(m_fx->addUser(QStringLiteral("late%1@example.org").arg(i), &error) > 0, qPrintable(error));
+        AuditVerification onwards;
+        QVERIFY2(m_fx->admin->verifyAuditFrom(whole, &onwards, &error), qPrintable(error));
+        QVERIFY(onwards.intact);
+        QCOMPARE(onwards.entriesChecked, qint64(8));
+        QCOMPARE(onwards.lastId, qint64(8));
+        AuditVerification again;
+        QVERIFY2(m_fx->admin->verifyAudit(&again, &error), qPrintable(error));
+        QCOMPARE(again.lastHash, onwards.lastHash);
+        AuditVerification nothingNew;
+        QVERIFY2(m_fx->admin->verifyAuditFrom(onwards, &nothingNew, &error), qPrintable(error));
+        QVERIFY(nothingNew.intact);
+        QCOMPARE(nothingNew.entriesChecked, qint64(8));
+
+        const QStringList disable = m_fx->db->isPostgres()
+            ? QStringList {QStringLiteral("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only")}
+            : QStringList {QStringLiteral("DROP TRIGGER audit_log_no_update"),
+                           QStringLiteral("DROP TRIGGER audit_log_no_delete")};
+        // An entry appended after the checkpoint, altered: found.
+        QVERIFY2(execOn(m_fx->scratch.spec(),
+                        QStringList(disable) << QStringLiteral("UPDATE audit_log SET reason = 'x' WHERE id = 7"),
+                        &error),
+                 qPrintable(error));
+        QVERIFY2(m_fx->admin->verifyAuditFrom(whole, &onwards, &error), qPrintable(error));
+        QVERIFY(!onwards.intact);
+        QCOMPARE(onwards.firstBrokenId, qint64(7));
+        // The entry the checkpoint ended with, altered: found too.
+        QVERIFY2(
+            execOn(m_fx->scratch.spec(), {QStringLiteral("UPDATE audit_log SET actor = 'x' WHERE id = 6")}, &error),
+            qPrintable(error));
+        QVERIFY2(m_fx->admin->verifyAuditFrom(whole, &onwards, &error), qPrintable(error));
+        QVERIFY(!onwards.intact);
+        QCOMPARE(onwards.firstBrokenId, qint64(6));
+        QVERIFY2(onwards.problem.contains(QLatin1String("altered")), qPrintable(onwards.problem));
+        m_fx.reset(); // the chain is broken on purpose: the invariant check of the cleanup must not run
+    }
+
     void invariantCheckCatchesViolations_data()
     {
         QTest::addColumn<QString>("sql");

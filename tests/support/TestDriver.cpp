@@ -8,6 +8,10 @@
 //   rotor-test-driver chaos DB SEED START_MS
 //     signs in, refreshes, replays and revokes at random, forever (until killed), printing "op N" after every
 //     operation that returned; "fail ..." for anything a healthy database must not produce.
+//   rotor-test-driver rotate DB EMAIL RATE
+//     signs EMAIL in (a new session), prints "family ID", then refreshes that session's token RATE times a second,
+//     forever (until killed), as a busy auth server would; "fail ..." if a refresh does not
+//     rotate.
 // The master secret comes from ROTOR_MASTER_KEY.
 #include "AdminService.h"
 #include "Clock.h"
@@ -18,8 +22,10 @@
 #include "TestSupport.h"
 
 #include <QCoreApplication>
+#include <QElapsedTimer>
 #include <QRandomGenerator>
 #include <QSqlQuery>
+#include <QThread>
 
 #include <cstdio>
 #include <iostream>
@@ -38,7 +44,8 @@ void say(const QByteArray &line)
 
 int usage()
 {
-    std::fputs("usage: rotor-test-driver serve DB [CLOCK_OFFSET_MS] | chaos DB SEED START_MS\n", stderr);
+    std::fputs("usage: rotor-test-driver serve DB [CLOCK_OFFSET_MS] | chaos DB SEED START_MS | rotate DB EMAIL RATE\n",
+               stderr);
     return 2;
 }
 
@@ -211,6 +218,39 @@ int chaos(const QString &location, const Keys &keys, quint32 seed, qint64 startM
     }
 }
 
+int rotate(const QString &location, const Keys &keys, const QString &email, int perSecond)
+{
+    auto db = open(location);
+    if (!db)
+        return 1;
+    const SystemClock clock;
+    RotationService rotation(*db, keys, clock);
+    const DeviceInfo device {QStringLiteral("writer-device"), QStringLiteral("Writer"), QStringLiteral("10.9.0.1"),
+                             QStringLiteral("RotorWriter/1")};
+    const LoginResult login = rotation.login(email, device);
+    if (!login.ok()) {
+        say("fail login: " + login.error.toUtf8());
+        return 1;
+    }
+    say("family " + QByteArray::number(login.tokens.familyId));
+    QByteArray token = login.tokens.refreshToken;
+    const qint64 intervalNs = 1'000'000'000LL / qMax(1, perSecond);
+    QElapsedTimer paced;
+    paced.start();
+    for (qint64 done = 1;; ++done) {
+        const RefreshResult result = rotation.refresh(token, device);
+        if (result.outcome != Outcome::Rotate) {
+            say("fail refresh: " + QByteArray(outcomeName(result.outcome)) + ' ' + result.error.toUtf8());
+            return 1;
+        }
+        token = result.tokens.refreshToken;
+        // A steady rate, as a server under load; the schedule is kept from the start, not from each refresh.
+        const qint64 ahead = done * intervalNs - paced.nsecsElapsed();
+        if (ahead > 0)
+            QThread::usleep(quint64(ahead / 1000));
+    }
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -227,5 +267,7 @@ int main(int argc, char *argv[])
         return serve(args.at(2), keys, args.value(3).toLongLong());
     if (args.size() == 5 && args.at(1) == QLatin1String("chaos"))
         return chaos(args.at(2), keys, args.at(3).toUInt(), args.at(4).toLongLong());
+    if (args.size() == 5 && args.at(1) == QLatin1String("rotate"))
+        return rotate(args.at(2), keys, args.at(3), args.at(4).toInt());
     return usage();
 }

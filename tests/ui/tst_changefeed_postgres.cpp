@@ -153,7 +153,7 @@ void TestChangeFeedPostgres::reconnectsAfterTheServerComesBack()
     QVERIFY(sandbox(QStringLiteral("pause")));
     QVERIFY(sandbox(QStringLiteral("resume")));
     // Back: the feed reattaches on its own and tells the receivers to reload what they may have missed.
-    QVERIFY(watcher->changes.wait(ChangeFeed::healthCheckMs + ChangeFeed::retryMs * 5 + 10000));
+    QVERIFY(watcher->changes.wait(ChangeFeed::postgresPollMs + ChangeFeed::retryMs * 5 + 10000));
     watcher->changes.clear();
 
     // And it listens again: a replay after the outage arrives through NOTIFY. The test's own connection

@@ -568,17 +568,18 @@ void TestConsole::replayArrivesLive()
     const QString ip = QStringLiteral("203.0.113.66");
     recordEventElsewhere(m_database, ip);
 
-    QTRY_COMPARE_WITH_TIMEOUT(events->model()->totalCount(), before + 1, timeout);
     QTRY_COMPARE_WITH_TIMEOUT(m_window->unseenEventCount(), 1, timeout);
     QTRY_VERIFY_WITH_TIMEOUT(
         m_window->isAlertVisible() && m_window->alertText().contains(QStringLiteral("203.0.113.66")), timeout);
     QVERIFY(!QApplication::activeModalWidget()); // an alert, never a blocking box
-    QTRY_VERIFY_WITH_TIMEOUT(
-        events->model()->isRowLoaded(0) && events->model()->value(0, column::EventIp).toString() == ip, timeout);
 
+    // Only the visible list loads: the events list catches up as it is shown.
     m_window->showView(Table::Events);
     QCOMPARE(m_window->unseenEventCount(), 0);
     QVERIFY(!m_window->isAlertVisible());
+    QTRY_COMPARE_WITH_TIMEOUT(events->model()->totalCount(), before + 1, timeout);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        events->model()->isRowLoaded(0) && events->model()->value(0, column::EventIp).toString() == ip, timeout);
 }
 
 // A change made elsewhere reloads the visible list at once; a hidden list catches up when it is shown.

@@ -30,6 +30,8 @@ private slots:
     void filtersInSql();
     void newestRequestWins();
     void refreshKeepsRowsAndPicksUpChanges();
+    void changesCoalesceIntoOneReload();
+    void failedRequestEmptiesTheList();
     void memoryStaysBounded();
 
 private:
@@ -237,6 +239,60 @@ void TestPagedTableModel::refreshKeepsRowsAndPicksUpChanges()
         model.isRowLoaded(0) && model.value(0, column::AuditReason).toString() == QLatin1String("model test"), 10000);
     QCOMPARE(resets.count(), 0);
     QVERIFY2(admin.setUserActive(1, true, QStringLiteral("model test done"), &error), qPrintable(error));
+}
+
+// Changes in the data never restart a load: twenty live changes make one reload, and a reload asked for while one
+// runs follows it.
+void TestPagedTableModel::changesCoalesceIntoOneReload()
+{
+    PagedTableModel model(Table::Users, m_pageWorker.get(), m_countWorker.get());
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.refresh();
+    QTRY_VERIFY_WITH_TIMEOUT(model.totalCount() > 0 && model.isRowLoaded(0) && !model.isLoading(), 10000);
+    QSignalSpy reloads(&model, &PagedTableModel::aboutToRefresh);
+    QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
+    for (int i = 0; i < 20; ++i)
+        model.refreshSoon();
+    QTRY_VERIFY_WITH_TIMEOUT(reloads.count() == 1 && !model.isLoading(), 10000);
+    QCOMPARE(reloads.count(), 1);
+
+    model.refresh(); // nothing runs: at once
+    QCOMPARE(reloads.count(), 2);
+    QVERIFY(model.isLoading());
+    model.refresh();
+    model.refreshSoon();
+    QCOMPARE(reloads.count(), 2); // the running load is not restarted
+    QVERIFY(!model.rowValues(0).isEmpty()); // and the rows stay meanwhile
+    QTRY_VERIFY_WITH_TIMEOUT(reloads.count() == 3 && !model.isLoading(), 10000);
+    QCOMPARE(reloads.count(), 3);
+    QCOMPARE(resets.count(), 0);
+    QCOMPARE(model.rowValues(0), m_database.list(model.currentRequest()).first());
+}
+
+// A request that fails takes the old rows away (they belong to another request) and says why; the next request
+// loads as usual.
+void TestPagedTableModel::failedRequestEmptiesTheList()
+{
+    PagedTableModel model(Table::Families, m_pageWorker.get(), m_countWorker.get());
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.refresh();
+    QTRY_VERIFY_WITH_TIMEOUT(model.totalCount() > 0 && model.isRowLoaded(0), 10000);
+    QSignalSpy failed(&model, &PagedTableModel::failed);
+    ListRequest bogus;
+    bogus.state = QStringLiteral("bogus"); // the Catalog refuses it, as a database refuses a broken query
+    model.setFilter(bogus);
+    QTRY_VERIFY_WITH_TIMEOUT(!failed.isEmpty() && !model.isLoading(), 10000);
+    QCOMPARE(model.rowCount(), 0);
+    QCOMPARE(model.totalCount(), qint64(-1));
+    QVERIFY2(model.errorString().contains(QStringLiteral("bogus")), qPrintable(model.errorString()));
+
+    ListRequest active;
+    active.state = QStringLiteral("active");
+    model.setFilter(active);
+    QTRY_COMPARE_WITH_TIMEOUT(model.totalCount(), m_database.count(model.currentRequest()), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(model.isRowLoaded(0) && !model.isLoading(), 10000);
+    QVERIFY(model.errorString().isEmpty());
+    QCOMPARE(model.rowValues(0), m_database.list(model.currentRequest()).first());
 }
 
 void TestPagedTableModel::memoryStaysBounded()

@@ -5,6 +5,7 @@
 #include "AdminActions.h"
 #include "AdminService.h"
 #include "ConsolePage.h"
+#include "DatabaseWorker.h"
 #include "MainWindow.h"
 #include "PolicyPage.h"
 #include "Presentation.h"
@@ -232,7 +233,14 @@ private slots:
         target.userId = 1;
         target.userEmail = QStringLiteral("someone@example.org");
         AdminActions actions(&parent, [&target]() { return target; });
-        actions.attach(m_database.spec());
+        // The window's worker of each connection (actions open none of their own).
+        const auto openWorker = [](const ConnectionSpec &spec) {
+            auto worker = std::make_unique<DatabaseWorker>(spec);
+            worker->open(Database::OpenMode::OpenExisting, nullptr, [](bool, const QString &) {});
+            return worker;
+        };
+        std::unique_ptr<DatabaseWorker> first = openWorker(m_database.spec());
+        actions.attach(m_database.spec(), first.get());
         actions.update({AdminActions::Kind::RevokeUser}, target);
         QAction *revokeUser = actions.action(AdminActions::Kind::RevokeUser);
         QVERIFY(revokeUser->isVisible() && revokeUser->isEnabled());
@@ -240,7 +248,8 @@ private slots:
         revokeUser->trigger(); // reads the preview on the worker
         QVERIFY(actions.isBusy());
         QVERIFY(!revokeUser->isEnabled() || actions.isBusy());
-        actions.attach(m_database.spec()); // a reconnect while it is in flight
+        std::unique_ptr<DatabaseWorker> second = openWorker(m_database.spec());
+        actions.attach(m_database.spec(), second.get()); // a reconnect while it is in flight
         QVERIFY(!actions.isBusy());
         actions.update({AdminActions::Kind::RevokeUser}, target);
         QVERIFY(revokeUser->isEnabled());
@@ -250,7 +259,8 @@ private slots:
         QCOMPARE(QApplication::activeModalWidget(), nullptr);
 
         // Read-only: hidden.
-        actions.attach(m_database.readOnlySpec());
+        std::unique_ptr<DatabaseWorker> readOnly = openWorker(m_database.readOnlySpec());
+        actions.attach(m_database.readOnlySpec(), readOnly.get());
         actions.update({AdminActions::Kind::RevokeUser}, target);
         QVERIFY(!revokeUser->isVisible());
     }
