@@ -91,6 +91,8 @@ private:
     bool currentPolicy(Policy *policy, QString *error);
     bool rotateInOneStatement(const Presented &presented, const Policy &policy, const DeviceInfo &device,
                               RefreshResult *result);
+    bool rotateInSharedTransaction(const Presented &presented, const Policy &policy, const DeviceInfo &device,
+                                   RefreshResult *result);
     bool decideAndApply(const Presented &presented, const Policy &policy, const DeviceInfo &device,
                         RefreshResult *result);
     // An unknown token: one event per source address and minute, written without waiting for a disk flush.
