@@ -781,6 +781,51 @@ bool runLevelsAndPaths(const QString &backend, const rotor::ConnectionSpec &spec
     return true;
 }
 
+// Each level's total rate over the same variant's at one caller, in the JSON (throughput_to_one_caller) and as lines
+// for the report: more callers must not make a server slower in total.
+QStringList compareToOneCaller(QJsonArray *results)
+{
+    QStringList report;
+    QHash<QString, double> oneCaller; // "backend/variant" -> refreshes/s at one caller
+    for (const QJsonValue &result : std::as_const(*results)) {
+        const QJsonObject level = result.toObject();
+        if (level.value(QStringLiteral("concurrency")).toInt() != 1)
+            continue;
+        for (const QJsonValue &variant : level.value(QStringLiteral("variants")).toArray())
+            oneCaller.insert(level.value(QStringLiteral("backend")).toString() + QLatin1Char('/')
+                                 + variant.toObject().value(QStringLiteral("variant")).toString(),
+                             variant.toObject().value(QStringLiteral("refreshes_per_s")).toDouble());
+    }
+    for (qsizetype i = 0; i < results->size(); ++i) {
+        QJsonObject level = results->at(i).toObject();
+        const int concurrency = level.value(QStringLiteral("concurrency")).toInt();
+        if (concurrency == 1)
+            continue;
+        const QString backend = level.value(QStringLiteral("backend")).toString();
+        QJsonArray variants = level.value(QStringLiteral("variants")).toArray();
+        QStringList line;
+        for (qsizetype v = 0; v < variants.size(); ++v) {
+            QJsonObject variant = variants.at(v).toObject();
+            const QString name = variant.value(QStringLiteral("variant")).toString();
+            const double base = oneCaller.value(backend + QLatin1Char('/') + name);
+            if (base <= 0)
+                continue;
+            const double ratio = variant.value(QStringLiteral("refreshes_per_s")).toDouble() / base;
+            variant.insert(QStringLiteral("throughput_to_one_caller"), ratio);
+            variants.replace(v, variant);
+            line << QStringLiteral("%1 %2x").arg(name, fixed(ratio, 2));
+        }
+        level.insert(QStringLiteral("variants"), variants);
+        results->replace(i, level);
+        if (!line.isEmpty())
+            report << QStringLiteral("%1: total rate at %2 callers over the rate at 1 caller (medians): %3")
+                          .arg(backend)
+                          .arg(concurrency)
+                          .arg(line.join(QLatin1String(", ")));
+    }
+    return report;
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -875,12 +920,15 @@ int main(int argc, char *argv[])
         2);
     json.insert(QStringLiteral("crypto"), measureCrypto(keys, floorKeys, &crypto));
     json.insert(QStringLiteral("versions"), versions);
+    const QStringList scaling = compareToOneCaller(&results);
     json.insert(QStringLiteral("results"), results);
     json.insert(QStringLiteral("paths"), paths);
     json.insert(QStringLiteral("peak_rss_kb"), qint64(peakRssKb()));
 
     std::printf("\n");
     table.print();
+    for (const QString &line : scaling)
+        std::printf("%s\n", qPrintable(line));
     std::printf("\n");
     pathsTable.print();
     std::printf("\n");
