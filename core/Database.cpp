@@ -16,10 +16,13 @@
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
+#include <optional>
 
 namespace rotor {
 
@@ -46,6 +49,8 @@ QString tr(const char *text)
     return QCoreApplication::translate("rotor::Database", text);
 }
 
+// How many shared transactions in a row one caller runs before it returns to its own business (writeShared()).
+constexpr int leadRounds = 4;
 // As long as SQLite's busy timeout (QSQLITE_BUSY_TIMEOUT below).
 constexpr std::chrono::milliseconds writeLockTimeout {10000};
 
@@ -104,18 +109,85 @@ bool looksLikeSqliteFile(const QString &path, bool *empty)
     return header.isEmpty() || header == QByteArrayView("SQLite format 3\0", 16);
 }
 
+// A lock granted in the order it was asked for: released, it passes straight to the thread that has waited longest,
+// which is woken for it. A thread that releases it and asks again at once (a flood of unknown tokens recorded one after
+// the other) queues behind the others instead of taking it back before they wake; nobody sleeps longer than the work
+// queued ahead of it.
+class TurnLock
+{
+public:
+    bool lockFor(std::chrono::milliseconds timeout)
+    {
+        std::unique_lock<std::mutex> held(m_mutex);
+        if (!m_taken && m_waiting.empty()) {
+            m_taken = true;
+            return true;
+        }
+        Waiter me;
+        m_waiting.push_back(&me);
+        if (me.wake.wait_for(held, timeout, [&me]() { return me.granted; }))
+            return true;
+        m_waiting.erase(std::find(m_waiting.begin(), m_waiting.end(), &me));
+        return false;
+    }
+
+    void unlock()
+    {
+        const std::lock_guard<std::mutex> held(m_mutex);
+        if (m_waiting.empty()) {
+            m_taken = false;
+            return;
+        }
+        Waiter *next = m_waiting.front();
+        m_waiting.pop_front();
+        next->granted = true; // it stays taken: handed over, not released
+        next->wake.notify_one(); // under the mutex: the waiter (on its own stack) cannot have gone yet
+    }
+
+private:
+    struct Waiter
+    {
+        std::condition_variable wake;
+        bool granted = false;
+    };
+    std::mutex m_mutex;
+    std::deque<Waiter *> m_waiting;
+    bool m_taken = false;
+};
+
+// Holds a TurnLock for a scope.
+class Turn
+{
+public:
+    Turn(TurnLock &lock, std::chrono::milliseconds timeout)
+        : m_lock(lock)
+        , m_held(lock.lockFor(timeout))
+    { }
+    ~Turn()
+    {
+        if (m_held)
+            m_lock.unlock();
+    }
+    Turn(const Turn &) = delete;
+    Turn &operator=(const Turn &) = delete;
+    bool held() const { return m_held; }
+
+private:
+    TurnLock &m_lock;
+    bool m_held;
+};
+
 } // namespace
 
 // What the writers of this process to one SQLite file share. turn is the file's write lock within the process: writers
-// queue on it, and the next one is woken the moment the last one commits, instead of meeting on SQLite's own lock,
-// whose busy handler sleeps blindly in millisecond steps (several threads of one server would collapse). Writers in
-// other processes still meet on SQLite's lock. The hot path goes further and shares whole transactions
+// queue on it, and the next one is handed it the moment the last one commits, instead of meeting on SQLite's own
+// lock, whose busy handler sleeps blindly in millisecond steps (several threads of one server would collapse). Writers
+// in other processes still meet on SQLite's lock. The hot path goes further and shares whole transactions
 // (writeShared()): while one transaction runs, the callers that arrive queue their work for the next one.
 struct Database::ProcessWriters
 {
-    std::timed_mutex turn; // held per transaction: an attempt of transact(), a shared transaction
-    std::mutex mutex; // guards what follows
-    std::condition_variable batchDone; // a shared transaction ended: its pieces are done and no one leads
+    TurnLock turn; // held per transaction: an attempt of transact(), a shared transaction
+    std::mutex mutex; // guards what follows, and the pieces' done and wake
     std::vector<SharedWork *> queue; // pieces waiting for the next shared transaction
     bool leading = false; // a shared transaction is under way
 };
@@ -124,6 +196,7 @@ struct Database::ProcessWriters
 struct Database::SharedWork
 {
     const std::function<bool(Database &, QString *)> *work = nullptr;
+    std::condition_variable wake; // its piece is done, or it is to lead the next transaction
     bool done = false; // set under ProcessWriters::mutex; the fields below are then final
     bool ok = false;
     QString error;
@@ -760,23 +833,32 @@ bool Database::writeShared(const std::function<bool(Database &writer, QString *e
     mine.work = &work;
     std::unique_lock<std::mutex> held(writers.mutex);
     writers.queue.push_back(&mine);
-    writers.batchDone.wait(held, [&]() { return mine.done || !writers.leading; });
+    mine.wake.wait(held, [&]() { return mine.done || !writers.leading; });
     if (!mine.done) {
         // No transaction under way: this caller runs everything queued, its own piece included, on its connection.
+        // It goes on with what was queued meanwhile, a few transactions at most: this thread is running and its
+        // connection's cache is warm (a commit on another connection would empty it), where handing over would wait
+        // for another thread to be woken and scheduled.
         writers.leading = true;
         std::vector<SharedWork *> batch;
-        batch.swap(writers.queue);
-        held.unlock();
-        writeBatch(batch);
-        held.lock();
-        for (SharedWork *piece : batch)
-            piece->done = true; // a waiting caller may return (and its piece go) as soon as the mutex is free
+        for (int round = 0; round < leadRounds && !writers.queue.empty(); ++round) {
+            batch.clear();
+            batch.swap(writers.queue);
+            held.unlock();
+            writeBatch(batch);
+            held.lock();
+            // Under the mutex: a caller woken here cannot return (and its piece go) before it is released.
+            for (SharedWork *piece : batch) {
+                piece->done = true;
+                if (piece != &mine)
+                    piece->wake.notify_one();
+            }
+        }
         writers.leading = false;
-        held.unlock();
-        writers.batchDone.notify_all(); // the others of the batch, and whoever leads the next one
-    } else {
-        held.unlock();
+        if (!writers.queue.empty())
+            writers.queue.front()->wake.notify_one(); // to lead the next transaction
     }
+    held.unlock();
     m_lastError = mine.ok ? QSqlError() : mine.failure;
     if (!mine.ok)
         *error = mine.error;
@@ -793,8 +875,8 @@ void Database::writeBatch(const std::vector<SharedWork *> &batch)
             piece->failure = m_lastError;
         }
     };
-    std::unique_lock<std::timed_mutex> turn(m_writers->turn, std::defer_lock);
-    if (!turn.try_lock_for(writeLockTimeout)) {
+    const Turn turn(m_writers->turn, writeLockTimeout);
+    if (!turn.held()) {
         fail(QSqlError(tr("the database stayed busy: another writer of this program held it for %1 s")
                            .arg(writeLockTimeout.count() / 1000),
                        QString(), QSqlError::TransactionError),
@@ -954,10 +1036,10 @@ bool Database::transact(const std::function<Step(QString *error)> &body, QString
         Step step = Step::Abort;
         bool commitUnanswered = false;
         {
-            std::unique_lock<std::timed_mutex> writer;
+            std::optional<Turn> turn;
             if (m_writers) {
-                writer = std::unique_lock<std::timed_mutex>(m_writers->turn, std::defer_lock);
-                if (!writer.try_lock_for(writeLockTimeout)) {
+                turn.emplace(m_writers->turn, writeLockTimeout);
+                if (!turn->held()) {
                     *error = tr("the database stayed busy: another writer of this program held it for %1 s")
                                  .arg(writeLockTimeout.count() / 1000);
                     return false;
