@@ -178,6 +178,32 @@ bool runRotations(VariantRun &run, int count, Summary *summary, QString *error)
     return true;
 }
 
+// Between two measured runs on SQLite, outside the timing: the WAL is checkpointed into the database and truncated, so
+// that no variant pays for the writes of the one that ran before it (the flood's unsynced writes and the checkpoints
+// they are owed above all: the variants take turns in a fixed cycle, so the same variant would always pay). Each run
+// still pays for the checkpoints its own writes cause.
+class Settler
+{
+public:
+    explicit Settler(const rotor::ConnectionSpec &spec)
+        : m_db(spec)
+    {
+        QString ignored;
+        if (spec.backend == rotor::Backend::Sqlite)
+            m_db.open(rotor::Database::OpenMode::OpenExisting, &ignored);
+    }
+
+    void settle()
+    {
+        QString ignored;
+        if (m_db.isOpen())
+            m_db.exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"), &ignored);
+    }
+
+private:
+    rotor::Database m_db;
+};
+
 // Seeds demo data and signs in the sessions each variant will rotate. Returns facts about the database.
 bool prepareDatabase(const rotor::ConnectionSpec &spec, const Options &options, const rotor::Keys &keys,
                      const Client &client, std::vector<VariantRun> *runs, QJsonObject *setup, QString *error)
@@ -296,6 +322,8 @@ struct Measured
     QString method;
     std::vector<Summary> reps;
     QJsonObject extra;
+    // Above one caller: the same variant on one of the level's callers alone, in the same repetitions (paired).
+    std::vector<Summary> oneCaller;
 };
 
 std::pair<double, double> range(const std::vector<double> &values)
@@ -318,7 +346,7 @@ QJsonArray reportLevel(const QString &backend, int concurrency, const std::vecto
     }
     QJsonArray variants;
     for (const Measured &run : measured) {
-        std::vector<double> perSecond, mean, p50, p99, ratios, p50Ratios, throughputToRotor;
+        std::vector<double> perSecond, mean, p50, p99, ratios, p50Ratios, throughputToRotor, toOneCaller;
         QJsonArray reps;
         for (size_t r = 0; r < run.reps.size(); ++r) {
             const Summary &s = run.reps[r];
@@ -332,6 +360,8 @@ QJsonArray reportLevel(const QString &backend, int concurrency, const std::vecto
             }
             if (rotorRun)
                 throughputToRotor.push_back(s.perSecond / rotorRun->reps[r].perSecond);
+            if (r < run.oneCaller.size())
+                toOneCaller.push_back(s.perSecond / run.oneCaller[r].perSecond);
             reps.append(QJsonObject {{QStringLiteral("refreshes_per_s"), s.perSecond},
                                      {QStringLiteral("mean_us"), s.meanUs},
                                      {QStringLiteral("p50_us"), s.p50Us},
@@ -358,6 +388,21 @@ QJsonArray reportLevel(const QString &backend, int concurrency, const std::vecto
             entry.insert(QStringLiteral("ratio_to_floor_p50"), median(p50Ratios));
             ratioRange = fixed(low, 2) + QLatin1Char('-') + fixed(high, 2);
         }
+        QString scaling = QStringLiteral("-");
+        if (!toOneCaller.empty()) {
+            // The total rate over one caller's, paired within each repetition: a shared machine's slow and fast phases
+            // fall on both alike.
+            std::vector<double> oneCallerPerSecond;
+            for (const Summary &s : run.oneCaller)
+                oneCallerPerSecond.push_back(s.perSecond);
+            const auto [low, high] = range(toOneCaller);
+            entry.insert(QStringLiteral("one_caller_refreshes_per_s"), median(oneCallerPerSecond));
+            entry.insert(QStringLiteral("throughput_to_one_caller_paired"), median(toOneCaller));
+            entry.insert(QStringLiteral("throughput_to_one_caller_paired_min"), low);
+            entry.insert(QStringLiteral("throughput_to_one_caller_paired_max"), high);
+            scaling = fixed(median(toOneCaller), 2) + QStringLiteral(" (") + fixed(low, 2) + QLatin1Char('-')
+                + fixed(high, 2) + QLatin1Char(')');
+        }
         if (rotorRun && run.name == QLatin1String("flood")) {
             // Rotations per second under the flood over those without it, paired within each repetition.
             entry.insert(QStringLiteral("throughput_to_rotor"), median(throughputToRotor));
@@ -371,7 +416,7 @@ QJsonArray reportLevel(const QString &backend, int concurrency, const std::vecto
                        grouped(slowest) + QLatin1Char('-') + grouped(fastest), fixed(median(mean), 1),
                        fixed(median(p50), 1), fixed(median(p99), 1),
                        floorRun ? fixed(median(ratios), 2) : QStringLiteral("-"), ratioRange,
-                       floorRun ? fixed(median(p50Ratios), 2) : QStringLiteral("-")});
+                       floorRun ? fixed(median(p50Ratios), 2) : QStringLiteral("-"), scaling});
     }
     return variants;
 }
@@ -419,14 +464,15 @@ public:
 
     QString method(size_t variant) const { return m_methods.value(int(variant)); }
 
-    // count rotations of one variant, shared out over the threads.
-    bool run(size_t variant, int count, Summary *summary, QString *error)
+    // count rotations of one variant, shared out over the first callers threads (all of them by default).
+    bool run(size_t variant, int count, Summary *summary, QString *error, size_t callers = 0)
     {
         const auto begin = SteadyClock::now();
         {
             std::lock_guard<std::mutex> lock(m_mutex);
             m_variant = variant;
-            m_perThread = std::max(1, count / int(m_threads.size()));
+            m_callers = callers == 0 ? m_threads.size() : std::min(callers, m_threads.size());
+            m_perThread = std::max(1, count / int(m_callers));
             m_finished = 0;
             ++m_generation;
         }
@@ -492,7 +538,7 @@ private:
                 if (m_stop)
                     return;
                 variant = m_variant;
-                count = m_perThread;
+                count = t < m_callers ? m_perThread : 0;
                 m_latencies[t].clear();
             }
             std::vector<double> latencies;
@@ -523,6 +569,7 @@ private:
     size_t m_ready = 0;
     size_t m_finished = 0;
     size_t m_variant = 0;
+    size_t m_callers = 0;
     int m_perThread = 0;
     bool m_stop = false;
 };
@@ -596,15 +643,22 @@ bool runConcurrent(const QString &backend, const rotor::ConnectionSpec &spec, co
     Crew crew;
     if (!crew.start(factories, std::move(tokens), options.warmup, error))
         return false;
-    std::vector<Measured> measured {{QStringLiteral("rotor"), crew.method(0), {}, {}},
-                                    {QStringLiteral("floor"), crew.method(1), {}, {}}};
+    Settler settler(spec);
+    settler.settle();
+    std::vector<Measured> measured {{QStringLiteral("rotor"), crew.method(0), {}, {}, {}},
+                                    {QStringLiteral("floor"), crew.method(1), {}, {}, {}}};
+    // Each repetition runs both variants with all the callers and with one of them alone, in a rotating order, so the
+    // rate at this level is compared with the one-caller rate of the same moments.
     for (int rep = 0; rep < options.reps; ++rep) {
-        for (size_t k = 0; k < measured.size(); ++k) {
-            const size_t v = (size_t(rep) + k) % measured.size();
+        for (size_t k = 0; k < 2 * measured.size(); ++k) {
+            const size_t step = (size_t(rep) + k) % (2 * measured.size());
+            const size_t v = step % measured.size();
+            const bool alone = step >= measured.size();
             Summary summary;
-            if (!crew.run(v, options.rotations, &summary, error))
+            if (!crew.run(v, options.rotations, &summary, error, alone ? 1 : 0))
                 return false;
-            measured[v].reps.push_back(summary);
+            settler.settle();
+            (alone ? measured[v].oneCaller : measured[v].reps).push_back(summary);
         }
     }
     results->append(QJsonObject {{QStringLiteral("backend"), backend},
@@ -716,6 +770,8 @@ bool runBackend(const QString &backend, const rotor::ConnectionSpec &spec, const
     std::printf("%s: measuring %d repetitions of %d refreshes per variant...\n", qPrintable(backend), options.reps,
                 options.rotations);
     std::fflush(stdout);
+    Settler settler(spec);
+    settler.settle();
     for (int rep = 0; rep < options.reps; ++rep) {
         // Every repetition runs each variant once, starting with a different one, so slow phases of a shared
         // machine fall on all of them alike.
@@ -724,13 +780,14 @@ bool runBackend(const QString &backend, const rotor::ConnectionSpec &spec, const
             Summary summary;
             if (!runRotations(run, options.rotations, &summary, error))
                 return false;
+            settler.settle();
             run.reps.push_back(summary);
         }
     }
 
     std::vector<Measured> measured;
     for (const VariantRun &run : runs)
-        measured.push_back({run.variant->name(), run.variant->method(), run.reps, run.variant->extra()});
+        measured.push_back({run.variant->name(), run.variant->method(), run.reps, run.variant->extra(), {}});
     const QJsonArray variants = reportLevel(backend, 1, measured, table);
     // What the flood left in the events table: one row per address and minute, counting every presentation.
     {
@@ -781,6 +838,61 @@ bool runLevelsAndPaths(const QString &backend, const rotor::ConnectionSpec &spec
     return true;
 }
 
+// Each level's total rate over the same variant's at one caller, as lines for the report (more callers must not make a
+// server slower in total): paired within the level's repetitions, and against the median of the one-caller phase that
+// ran before (throughput_to_one_caller in the JSON).
+QStringList compareToOneCaller(QJsonArray *results)
+{
+    QStringList report;
+    QHash<QString, double> oneCaller; // "backend/variant" -> refreshes/s in the one-caller phase
+    for (const QJsonValue &result : std::as_const(*results)) {
+        const QJsonObject level = result.toObject();
+        if (level.value(QStringLiteral("concurrency")).toInt() != 1)
+            continue;
+        for (const QJsonValue &variant : level.value(QStringLiteral("variants")).toArray())
+            oneCaller.insert(level.value(QStringLiteral("backend")).toString() + QLatin1Char('/')
+                                 + variant.toObject().value(QStringLiteral("variant")).toString(),
+                             variant.toObject().value(QStringLiteral("refreshes_per_s")).toDouble());
+    }
+    for (qsizetype i = 0; i < results->size(); ++i) {
+        QJsonObject level = results->at(i).toObject();
+        const int concurrency = level.value(QStringLiteral("concurrency")).toInt();
+        if (concurrency == 1)
+            continue;
+        const QString backend = level.value(QStringLiteral("backend")).toString();
+        QJsonArray variants = level.value(QStringLiteral("variants")).toArray();
+        QStringList paired, phases;
+        for (qsizetype v = 0; v < variants.size(); ++v) {
+            QJsonObject variant = variants.at(v).toObject();
+            const QString name = variant.value(QStringLiteral("variant")).toString();
+            if (variant.contains(QStringLiteral("throughput_to_one_caller_paired")))
+                paired << QStringLiteral("%1 %2x (%3-%4)")
+                              .arg(
+                                  name,
+                                  fixed(variant.value(QStringLiteral("throughput_to_one_caller_paired")).toDouble(), 2),
+                                  fixed(variant.value(QStringLiteral("throughput_to_one_caller_paired_min")).toDouble(),
+                                        2),
+                                  fixed(variant.value(QStringLiteral("throughput_to_one_caller_paired_max")).toDouble(),
+                                        2));
+            const double base = oneCaller.value(backend + QLatin1Char('/') + name);
+            if (base <= 0)
+                continue;
+            const double ratio = variant.value(QStringLiteral("refreshes_per_s")).toDouble() / base;
+            variant.insert(QStringLiteral("throughput_to_one_caller"), ratio);
+            variants.replace(v, variant);
+            phases << QStringLiteral("%1 %2x").arg(name, fixed(ratio, 2));
+        }
+        level.insert(QStringLiteral("variants"), variants);
+        results->replace(i, level);
+        report << QStringLiteral("%1, %2 callers: total rate over one caller's, paired within repetitions (median, "
+                                 "min-max): %3; over the one-caller phase's median: %4")
+                      .arg(backend)
+                      .arg(concurrency)
+                      .arg(paired.join(QLatin1String(", ")), phases.join(QLatin1String(", ")));
+    }
+    return report;
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -822,7 +934,7 @@ int main(int argc, char *argv[])
     Table table({QStringLiteral("backend"), QStringLiteral("threads"), QStringLiteral("variant"),
                  QStringLiteral("refreshes/s"), QStringLiteral("min-max/s"), QStringLiteral("mean µs"),
                  QStringLiteral("p50 µs"), QStringLiteral("p99 µs"), QStringLiteral("x floor"),
-                 QStringLiteral("x floor min-max"), QStringLiteral("x floor p50")},
+                 QStringLiteral("x floor min-max"), QStringLiteral("x floor p50"), QStringLiteral("x 1 caller")},
                 3);
     QJsonArray results;
     Table pathsTable({QStringLiteral("backend"), QStringLiteral("path (rotor, 1 thread)"), QStringLiteral("mean µs"),
@@ -875,12 +987,15 @@ int main(int argc, char *argv[])
         2);
     json.insert(QStringLiteral("crypto"), measureCrypto(keys, floorKeys, &crypto));
     json.insert(QStringLiteral("versions"), versions);
+    const QStringList scaling = compareToOneCaller(&results);
     json.insert(QStringLiteral("results"), results);
     json.insert(QStringLiteral("paths"), paths);
     json.insert(QStringLiteral("peak_rss_kb"), qint64(peakRssKb()));
 
     std::printf("\n");
     table.print();
+    for (const QString &line : scaling)
+        std::printf("%s\n", qPrintable(line));
     std::printf("\n");
     pathsTable.print();
     std::printf("\n");

@@ -80,8 +80,9 @@ public:
     {
         return m_db.isPostgres()
             ? QStringLiteral("RotationService::refresh: one statement (libpq, prepared once per connection)")
-            : QStringLiteral("RotationService::refresh: BEGIN IMMEDIATE + 5 statements + COMMIT "
-                             "(Qt QSQLITE)");
+            : QStringLiteral("RotationService::refresh: a read, then BEGIN IMMEDIATE + 5 statements + COMMIT "
+                             "(sqlite3 C API on the QSQLITE connection's handle), the transaction shared by the "
+                             "callers waiting in the process");
     }
 
 private:

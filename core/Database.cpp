@@ -17,9 +17,13 @@
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <mutex>
+#include <optional>
 
 namespace rotor {
 
@@ -33,6 +37,11 @@ constexpr qint64 migrationLockKey = 0x524F544F52;
 // transaction (PostgreSQL cannot PREPARE them, so there they stay ad hoc).
 const char beginImmediateSql[] = "BEGIN IMMEDIATE";
 const char commitSql[] = "COMMIT";
+const char rollbackSql[] = "ROLLBACK";
+// Each piece of a shared transaction inside its own savepoint, so that a failed piece undoes its own writes only.
+const char savepointSql[] = "SAVEPOINT rotor_piece";
+const char releaseSql[] = "RELEASE rotor_piece";
+const char rollbackToSql[] = "ROLLBACK TO rotor_piece";
 // SQLSTATE "sqlclient_unable_to_establish_sqlconnection": set on the error of a reconnect that just failed.
 constexpr char reconnectFailedCode[] = "08001";
 
@@ -41,24 +50,8 @@ QString tr(const char *text)
     return QCoreApplication::translate("rotor::Database", text);
 }
 
-// One write lock per SQLite file in this process. Writers of one process queue on it, and the next one is woken the
-// moment the last one commits, instead of colliding on SQLite's own lock, whose busy handler sleeps blindly in
-// millisecond steps (several threads of one server would collapse). Writers in other processes still meet on
-// SQLite's lock.
-std::shared_ptr<std::timed_mutex> processWriteLock(const QString &path)
-{
-    static std::mutex guard;
-    static QHash<QString, std::weak_ptr<std::timed_mutex>> locks;
-    const QString key = QFileInfo(path).absoluteFilePath();
-    const std::lock_guard<std::mutex> held(guard);
-    std::shared_ptr<std::timed_mutex> lock = locks.value(key).lock();
-    if (!lock) {
-        lock = std::make_shared<std::timed_mutex>();
-        locks.insert(key, lock);
-    }
-    return lock;
-}
-
+// How many shared transactions in a row one caller runs before it returns to its own business (writeShared()).
+constexpr int leadRounds = 4;
 // As long as SQLite's busy timeout (QSQLITE_BUSY_TIMEOUT below).
 constexpr std::chrono::milliseconds writeLockTimeout {10000};
 
@@ -173,6 +166,74 @@ bool looksLikeSqliteFile(const QString &path, bool *empty)
     return header.isEmpty() || header == QByteArrayView("SQLite format 3\0", 16);
 }
 
+// A lock granted in the order it was asked for: released, it passes straight to the thread that has waited longest,
+// which is woken for it. A thread that releases it and asks again at once (a flood of unknown tokens recorded one after
+// the other) queues behind the others instead of taking it back before they wake; nobody sleeps longer than the work
+// queued ahead of it.
+class TurnLock
+{
+public:
+    bool lockFor(std::chrono::milliseconds timeout)
+    {
+        std::unique_lock<std::mutex> held(m_mutex);
+        if (!m_taken && m_waiting.empty()) {
+            m_taken = true;
+            return true;
+        }
+        Waiter me;
+        m_waiting.push_back(&me);
+        if (me.wake.wait_for(held, timeout, [&me]() { return me.granted; }))
+            return true;
+        m_waiting.erase(std::find(m_waiting.begin(), m_waiting.end(), &me));
+        return false;
+    }
+
+    void unlock()
+    {
+        const std::lock_guard<std::mutex> held(m_mutex);
+        if (m_waiting.empty()) {
+            m_taken = false;
+            return;
+        }
+        Waiter *next = m_waiting.front();
+        m_waiting.pop_front();
+        next->granted = true; // it stays taken: handed over, not released
+        next->wake.notify_one(); // under the mutex: the waiter (on its own stack) cannot have gone yet
+    }
+
+private:
+    struct Waiter
+    {
+        std::condition_variable wake;
+        bool granted = false;
+    };
+    std::mutex m_mutex;
+    std::deque<Waiter *> m_waiting;
+    bool m_taken = false;
+};
+
+// Holds a TurnLock for a scope.
+class Turn
+{
+public:
+    Turn(TurnLock &lock, std::chrono::milliseconds timeout)
+        : m_lock(lock)
+        , m_held(lock.lockFor(timeout))
+    { }
+    ~Turn()
+    {
+        if (m_held)
+            m_lock.unlock();
+    }
+    Turn(const Turn &) = delete;
+    Turn &operator=(const Turn &) = delete;
+    bool held() const { return m_held; }
+
+private:
+    TurnLock &m_lock;
+    bool m_held;
+};
+
 } // namespace
 
 StatementInterrupter::~StatementInterrupter()
@@ -226,14 +287,56 @@ bool StatementInterrupter::interrupt()
     return false;
 }
 
+// What the writers of this process to one SQLite file share. turn is the file's write lock within the process: writers
+// queue on it, and the next one is handed it the moment the last one commits, instead of meeting on SQLite's own
+// lock, whose busy handler sleeps blindly in millisecond steps (several threads of one server would collapse). Writers
+// in other processes still meet on SQLite's lock. The hot path goes further and shares whole transactions
+// (writeShared()): while one transaction runs, the callers that arrive queue their work for the next one.
+struct Database::ProcessWriters
+{
+    TurnLock turn; // held per transaction: an attempt of transact(), a shared transaction
+    std::mutex mutex; // guards what follows, and the pieces' done and wake
+    std::vector<SharedWork *> queue; // pieces waiting for the next shared transaction
+    bool leading = false; // a shared transaction is under way
+};
+
+// One caller's piece of a shared transaction; it lives on the caller's stack while the caller waits.
+struct Database::SharedWork
+{
+    const std::function<bool(Database &, QString *)> *work = nullptr;
+    std::condition_variable wake; // its piece is done, or it is to lead the next transaction
+    bool done = false; // set under ProcessWriters::mutex; the fields below are then final
+    bool ok = false;
+    QString error;
+    QSqlError failure;
+};
+
+std::shared_ptr<Database::ProcessWriters> Database::writersOf(const QString &path)
+{
+    // An in-memory or temporary database is a database of its own connection: nothing to share.
+    if (path.isEmpty() || path == QLatin1String(":memory:") || path.startsWith(QLatin1String("file:")))
+        return std::make_shared<ProcessWriters>();
+    static std::mutex guard;
+    static QHash<QString, std::weak_ptr<ProcessWriters>> files;
+    const QString key = QFileInfo(path).absoluteFilePath();
+    const std::lock_guard<std::mutex> held(guard);
+    std::shared_ptr<ProcessWriters> writers = files.value(key).lock();
+    if (!writers) {
+        writers = std::make_shared<ProcessWriters>();
+        files.insert(key, writers);
+    }
+    return writers;
+}
+
 Database::Database(const ConnectionSpec &spec)
     : m_spec(spec)
     , m_connectionName(nextConnectionName())
     , m_thread(QThread::currentThread())
     , m_statements(std::make_unique<QHash<const char *, QSqlQuery *>>())
     , m_nativeStatements(std::make_unique<QHash<const char *, NativeStatement>>())
-    , m_writeLock(spec.backend == Backend::Sqlite ? processWriteLock(spec.sqlitePath) : nullptr)
+    , m_sqliteStatements(std::make_unique<QHash<const char *, SqliteStatement *>>())
     , m_interrupter(std::make_shared<StatementInterrupter>())
+    , m_writers(spec.backend == Backend::Sqlite ? writersOf(spec.sqlitePath) : nullptr)
 { }
 
 Database::~Database()
@@ -256,6 +359,9 @@ void Database::clearStatements()
 {
     qDeleteAll(*m_statements);
     m_statements->clear();
+    // Finalized before the driver closes the handle: QSQLITE's sqlite3_close() refuses while a statement is alive.
+    qDeleteAll(*m_sqliteStatements);
+    m_sqliteStatements->clear();
 }
 
 void Database::close()
@@ -737,6 +843,255 @@ bool Database::runNative(const char *sql, std::initializer_list<NativeBinding> v
     return true;
 }
 
+Database::SqliteStatement *Database::sqliteStatement(const char *sql, QString *error)
+{
+    Q_ASSERT_X(QThread::currentThread() == m_thread, "Database", "a connection is used only by its own thread");
+    if (SqliteStatement *statement = m_sqliteStatements->value(sql))
+        return statement; // prepared on this very handle: close() finalizes them all before the handle goes
+    if (!ensureOpen(error))
+        return nullptr;
+    const QVariant handle = m_db.driver()->handle();
+    sqlite3 *connection = handle.isValid() && qstrcmp(handle.typeName(), "sqlite3*") == 0
+        ? *static_cast<sqlite3 *const *>(handle.constData())
+        : nullptr;
+    if (!connection) {
+        fail(QSqlError(tr("no SQLite connection handle"), QString(), QSqlError::ConnectionError), error);
+        return nullptr;
+    }
+    std::unique_ptr<SqliteStatement> statement(new SqliteStatement(this));
+    const int code
+        = sqlite3_prepare_v3(connection, sql, -1, SQLITE_PREPARE_PERSISTENT, &statement->m_statement, nullptr);
+    if (code != SQLITE_OK) {
+        fail(QSqlError(tr("Unable to execute statement"), QString::fromUtf8(sqlite3_errmsg(connection)),
+                       QSqlError::StatementError, QString::number(sqlite3_extended_errcode(connection))),
+             error);
+        return nullptr;
+    }
+    SqliteStatement *raw = statement.release();
+    m_sqliteStatements->insert(sql, raw);
+    return raw;
+}
+
+Database::SqliteStatement::~SqliteStatement()
+{
+    sqlite3_finalize(m_statement);
+}
+
+void Database::SqliteStatement::bind(const char *name, qint64 value)
+{
+    sqlite3_bind_int64(m_statement, sqlite3_bind_parameter_index(m_statement, name), value);
+}
+
+void Database::SqliteStatement::bindBlob(const char *name, QByteArrayView bytes)
+{
+    // Not copied (SQLITE_STATIC): the caller keeps the bytes until the statement is finished.
+    sqlite3_bind_blob(m_statement, sqlite3_bind_parameter_index(m_statement, name), bytes.isNull() ? "" : bytes.data(),
+                      int(bytes.size()), SQLITE_STATIC);
+}
+
+void Database::SqliteStatement::bindText(const char *name, QByteArrayView utf8)
+{
+    // An absent IP or user agent is '' (text columns are NOT NULL), as Database::bindable() makes it for Qt.
+    sqlite3_bind_text(m_statement, sqlite3_bind_parameter_index(m_statement, name), utf8.isNull() ? "" : utf8.data(),
+                      int(utf8.size()), SQLITE_STATIC);
+}
+
+bool Database::SqliteStatement::failed(QString *error)
+{
+    // Read before the reset, which would describe itself. The code is SQLite's extended one, as QSQLITE reports it.
+    sqlite3 *connection = sqlite3_db_handle(m_statement);
+    const QSqlError failure(tr("Unable to fetch row"), QString::fromUtf8(sqlite3_errmsg(connection)),
+                            QSqlError::StatementError, QString::number(sqlite3_extended_errcode(connection)));
+    finish();
+    return m_owner->fail(failure, error);
+}
+
+bool Database::SqliteStatement::exec(QString *error)
+{
+    const int code = sqlite3_step(m_statement);
+    if (code != SQLITE_DONE && code != SQLITE_ROW)
+        return failed(error);
+    finish();
+    return true;
+}
+
+Database::Fetch Database::SqliteStatement::next(QString *error)
+{
+    const int code = sqlite3_step(m_statement);
+    if (code == SQLITE_ROW)
+        return Fetch::Row;
+    if (code == SQLITE_DONE)
+        return Fetch::End;
+    failed(error);
+    return Fetch::Failed;
+}
+
+void Database::SqliteStatement::finish()
+{
+    sqlite3_reset(m_statement);
+    sqlite3_clear_bindings(m_statement); // the values were not copied
+}
+
+bool Database::SqliteStatement::isNull(int column) const
+{
+    return sqlite3_column_type(m_statement, column) == SQLITE_NULL;
+}
+
+qint64 Database::SqliteStatement::int64(int column) const
+{
+    return sqlite3_column_int64(m_statement, column);
+}
+
+QByteArrayView Database::SqliteStatement::blob(int column) const
+{
+    const void *data = sqlite3_column_blob(m_statement, column);
+    return QByteArrayView(static_cast<const char *>(data), sqlite3_column_bytes(m_statement, column));
+}
+
+QString Database::SqliteStatement::text(int column) const
+{
+    const unsigned char *data = sqlite3_column_text(m_statement, column);
+    return QString::fromUtf8(reinterpret_cast<const char *>(data), sqlite3_column_bytes(m_statement, column));
+}
+
+qint64 Database::SqliteStatement::changes() const
+{
+    return sqlite3_changes(sqlite3_db_handle(m_statement));
+}
+
+bool Database::writeShared(const std::function<bool(Database &writer, QString *error)> &work, QString *error)
+{
+    Q_ASSERT_X(QThread::currentThread() == m_thread, "Database", "a connection is used only by its own thread");
+    if (refuseIfReadOnly(error))
+        return false;
+    if (!m_writers)
+        return fail(QSqlError(tr("a shared write transaction is SQLite's"), QString(), QSqlError::UnknownError), error);
+    if (!ensureOpen(error))
+        return false; // this connection may have to run the others' work: it must be able to
+    ProcessWriters &writers = *m_writers;
+    SharedWork mine;
+    mine.work = &work;
+    std::unique_lock<std::mutex> held(writers.mutex);
+    writers.queue.push_back(&mine);
+    mine.wake.wait(held, [&]() { return mine.done || !writers.leading; });
+    if (!mine.done) {
+        // No transaction under way: this caller runs everything queued, its own piece included, on its connection.
+        // It goes on with what was queued meanwhile, a few transactions at most: this thread is running and its
+        // connection's cache is warm (a commit on another connection would empty it), where handing over would wait
+        // for another thread to be woken and scheduled.
+        writers.leading = true;
+        std::vector<SharedWork *> batch;
+        for (int round = 0; round < leadRounds && !writers.queue.empty(); ++round) {
+            batch.clear();
+            batch.swap(writers.queue);
+            held.unlock();
+            writeBatch(batch);
+            held.lock();
+            // Under the mutex: a caller woken here cannot return (and its piece go) before it is released.
+            for (SharedWork *piece : batch) {
+                piece->done = true;
+                if (piece != &mine)
+                    piece->wake.notify_one();
+            }
+        }
+        writers.leading = false;
+        if (!writers.queue.empty())
+            writers.queue.front()->wake.notify_one(); // to lead the next transaction
+    }
+    held.unlock();
+    m_lastError = mine.ok ? QSqlError() : mine.failure;
+    if (!mine.ok)
+        *error = mine.error;
+    return mine.ok;
+}
+
+void Database::writeBatch(const std::vector<SharedWork *> &batch)
+{
+    QString error;
+    const auto failAll = [&]() {
+        for (SharedWork *piece : batch) {
+            piece->ok = false;
+            piece->error = error;
+            piece->failure = m_lastError;
+        }
+    };
+    const Turn turn(m_writers->turn, writeLockTimeout);
+    if (!turn.held()) {
+        fail(QSqlError(tr("the database stayed busy: another writer of this program held it for %1 s")
+                           .arg(writeLockTimeout.count() / 1000),
+                       QString(), QSqlError::TransactionError),
+             &error);
+        failAll();
+        return;
+    }
+    SqliteStatement *begin = sqliteStatement(beginImmediateSql, &error);
+    if (!begin || !begin->exec(&error)) {
+        failAll();
+        return;
+    }
+    sqlite3 *connection = sqlite3_db_handle(begin->m_statement);
+    const auto execute = [&](const char *sql, QString *failure) {
+        SqliteStatement *statement = sqliteStatement(sql, failure);
+        return statement && statement->exec(failure);
+    };
+    // Alone, a piece needs no savepoint: the transaction is its own.
+    const bool alone = batch.size() == 1;
+    size_t ran = 0;
+    bool intact = true; // the transaction can still be committed
+    for (; ran < batch.size() && intact; ++ran) {
+        SharedWork &piece = *batch[ran];
+        m_lastError = QSqlError();
+        piece.ok = (alone || execute(savepointSql, &piece.error)) && (*piece.work)(*this, &piece.error);
+        if (!piece.ok)
+            piece.failure
+                = m_lastError.isValid() ? m_lastError : QSqlError(piece.error, QString(), QSqlError::UnknownError);
+        if (sqlite3_get_autocommit(connection)) {
+            // SQLite ended the transaction itself (an I/O error, a full disk): what went before is gone too.
+            intact = false;
+            if (piece.ok)
+                fail(QSqlError(tr("the write transaction ended unexpectedly"), QString(), QSqlError::TransactionError),
+                     &error);
+            else
+                error = piece.error;
+        } else if (!alone && piece.ok) {
+            piece.ok = execute(releaseSql, &piece.error);
+            if (!piece.ok) {
+                piece.failure = m_lastError;
+                error = piece.error;
+                intact = false;
+            }
+        } else if (!alone) {
+            intact = execute(rollbackToSql, &error) && execute(releaseSql, &error);
+        }
+    }
+    bool kept = false;
+    for (size_t i = 0; i < ran; ++i)
+        kept = kept || batch[i]->ok;
+    if (intact && !kept) {
+        execute(rollbackSql, &error); // every piece failed, each with its own error
+        return;
+    }
+    if (intact && execute(commitSql, &error))
+        return;
+    // The commit failed, or the transaction could not be kept: nothing of the batch is. A piece that failed on its
+    // own keeps its own error; every other fails with the transaction's.
+    const QSqlError failure
+        = m_lastError.isValid() ? m_lastError : QSqlError(error, QString(), QSqlError::TransactionError);
+    if (!sqlite3_get_autocommit(connection)) {
+        QString ignored;
+        execute(rollbackSql, &ignored);
+    }
+    m_lastError = failure;
+    for (size_t i = 0; i < batch.size(); ++i) {
+        SharedWork &piece = *batch[i];
+        if (i < ran && !piece.ok)
+            continue;
+        piece.ok = false;
+        piece.error = error;
+        piece.failure = failure;
+    }
+}
+
 bool Database::exec(const QString &sql, QString *error)
 {
     if (!ensureOpen(error))
@@ -762,6 +1117,7 @@ bool Database::ensureOpen(QString *error)
     if (openHandle()) {
         if (applySessionSettings(error))
             return true;
+        clearStatements();
         closeHandle();
         return false;
     }
@@ -823,10 +1179,10 @@ bool Database::transact(const std::function<Step(QString *error)> &body, QString
         Step step = Step::Abort;
         bool commitUnanswered = false;
         {
-            std::unique_lock<std::timed_mutex> writer;
-            if (m_writeLock) {
-                writer = std::unique_lock<std::timed_mutex>(*m_writeLock, std::defer_lock);
-                if (!writer.try_lock_for(writeLockTimeout)) {
+            std::optional<Turn> turn;
+            if (m_writers) {
+                turn.emplace(m_writers->turn, writeLockTimeout);
+                if (!turn->held()) {
                     *error = tr("the database stayed busy: another writer of this program held it for %1 s")
                                  .arg(writeLockTimeout.count() / 1000);
                     return false;

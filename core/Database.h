@@ -3,6 +3,7 @@
 #include "ConnectionSpec.h"
 #include "Policy.h"
 
+#include <QByteArrayView>
 #include <QElapsedTimer>
 #include <QHash>
 #include <QSqlDatabase>
@@ -13,7 +14,6 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -21,6 +21,7 @@ class QSqlQuery;
 class QThread;
 struct sqlite3;
 struct pg_cancel;
+struct sqlite3_stmt;
 
 namespace rotor {
 
@@ -115,6 +116,49 @@ public:
     };
     bool runNative(const char *sql, std::initializer_list<NativeBinding> values, QList<QList<QByteArray>> *rows,
                    QString *error);
+    // SQLite: a statement run through SQLite's C API on this connection's own sqlite3 handle (sqliteStatement()),
+    // without Qt's per-call cost (a QVariant per value bound by name and per value read). Values are bound by name
+    // and not copied: they must stay alive until the statement is stepped and finished.
+    class SqliteStatement
+    {
+    public:
+        SqliteStatement(const SqliteStatement &) = delete;
+        SqliteStatement &operator=(const SqliteStatement &) = delete;
+        ~SqliteStatement();
+
+        void bind(const char *name, qint64 value); // name with its colon: ":now"
+        void bindBlob(const char *name, QByteArrayView bytes);
+        void bindText(const char *name, QByteArrayView utf8);
+        // Runs a statement that returns no rows and resets it at once.
+        bool exec(QString *error);
+        // Moves to the next row; a failed step is reported as a failure (error set, lastError() updated), never taken
+        // for "no more rows".
+        Fetch next(QString *error);
+        // Ends the statement's read and drops its bindings.
+        void finish();
+        bool isNull(int column) const;
+        qint64 int64(int column) const;
+        QByteArrayView blob(int column) const; // valid until the next step or finish()
+        QString text(int column) const;
+        // Rows changed by the last exec().
+        qint64 changes() const;
+
+    private:
+        friend class Database;
+        explicit SqliteStatement(Database *owner)
+            : m_owner(owner)
+        { }
+        bool failed(QString *error);
+
+        Database *m_owner;
+        sqlite3_stmt *m_statement = nullptr;
+    };
+    // SQLite: sql (named :placeholders, a string literal like run()'s) prepared once per connection on the sqlite3
+    // handle of this connection's own QSQLITE driver, ready to bind. The rule for the handle is runNative()'s: taken
+    // from the driver when a statement is prepared, used only by the thread that owns the connection, between Qt
+    // statements; close() finalizes every such statement before the driver closes the handle, so a reopened
+    // connection prepares again. Returns nullptr and sets error if it cannot be prepared.
+    SqliteStatement *sqliteStatement(const char *sql, QString *error);
     // Runs an ad-hoc statement (migrations, session settings, BEGIN/COMMIT).
     bool exec(const QString &sql, QString *error);
     // Prepares and runs an ad-hoc statement (one built at run time, not cached) on query, binding the values whose
@@ -134,6 +178,15 @@ public:
     // fate is looked up by its id before anything is retried: a committed body is reported as done, never run a second
     // time.
     bool transact(const std::function<Step(QString *error)> &body, QString *error);
+    // SQLite: runs work in a write transaction shared by this process's writers of the file (group commit). Callers
+    // queue their work; one of them, whichever finds no transaction under way, takes the process's turn at the file,
+    // runs every piece queued so far on its own connection, each inside a savepoint of one BEGIN IMMEDIATE transaction,
+    // commits once and hands each caller its own result and error. The others wait on a condition, never in a sleep,
+    // and n waiting callers cost one commit (one flush to disk) instead of n. work therefore runs on the leading
+    // thread: it must use writer (that thread's own connection), never the caller's Database, and may read the
+    // caller's data, since the caller waits until it is done. work returns false (error set) to undo its writes and
+    // fail; true keeps them, and this returns true once they are committed. A failed commit fails every piece.
+    bool writeShared(const std::function<bool(Database &writer, QString *error)> &work, QString *error);
     // Reopens a connection that was lost (PostgreSQL); false with a clear error while the server is still away.
     // Statements run through this class call it themselves; code that builds its own QSqlQuery calls it first.
     bool ensureOpen(QString *error);
@@ -211,13 +264,20 @@ private:
         int preparedOnConnection = -1; // m_connectionGeneration it was prepared on
     };
     std::unique_ptr<QHash<const char *, NativeStatement>> m_nativeStatements;
+    std::unique_ptr<QHash<const char *, SqliteStatement *>> m_sqliteStatements;
     int m_connectionGeneration = 0; // counts (re)opened connections
     quint64 m_writeTransactionsBegun = 0;
-    // SQLite: the write lock this process's connections to the same file share (transact() holds it per attempt).
-    std::shared_ptr<std::timed_mutex> m_writeLock;
     std::shared_ptr<StatementInterrupter> m_interrupter;
     int m_interruptedStatements = 0;
     QString m_openError; // why the last open() failed: every statement on a connection that never opened says so
+    // SQLite: what this process's connections to the same file share: the turn at SQLite's write lock (transact()
+    // holds it per attempt, a shared transaction for its whole batch) and the queue of writeShared().
+    struct ProcessWriters;
+    struct SharedWork;
+    std::shared_ptr<ProcessWriters> m_writers;
+    static std::shared_ptr<ProcessWriters> writersOf(const QString &path);
+    // Runs batch, the pieces of one shared transaction, on this connection; sets each piece's result.
+    void writeBatch(const std::vector<SharedWork *> &batch);
 };
 
 } // namespace rotor

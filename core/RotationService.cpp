@@ -49,6 +49,140 @@ const char familyOfTokenPostgresSql[]
     = "SELECT f.id, f.user_id, f.device_id, f.revoked_at, f.current_generation, t.generation "
       "FROM refresh_tokens t JOIN token_families f ON f.id = t.family_id WHERE t.token_hash = :hash FOR UPDATE OF f";
 
+// What SQLite's hot path is given (the caller's values, read on the thread that leads the shared transaction) and
+// what it found.
+struct SqliteRotation
+{
+    QByteArrayView hash;
+    QByteArrayView successorHash;
+    QByteArrayView claimId;
+    QByteArrayView ip;
+    QByteArrayView userAgent;
+    const Policy *policy = nullptr;
+    const Clock *clock = nullptr;
+
+    bool rotated = false; // a plain rotation, applied; otherwise nothing was written
+    qint64 now = 0;
+    qint64 userId = 0;
+    qint64 familyId = 0;
+    qint64 tokenVersion = 0;
+    int generation = 0;
+    qint64 expiresAt = 0;
+};
+
+std::optional<qint64> optionalTime(const Database::SqliteStatement &row, int column)
+{
+    return row.isNull(column) ? std::nullopt : std::optional<qint64>(row.int64(column));
+}
+
+// SQLite's hot path: decide()'s Rotate branch, on writer's connection inside a write transaction shared with this
+// process's other callers (Database::writeShared()). It reads the presented token's state as decideAndApply() does and
+// lets decide() judge it; a plain rotation is applied here, anything else writes nothing and is left to
+// decideAndApply(), which judges it again in a transaction of its own and records what it has to.
+bool rotateOn(Database &writer, SqliteRotation *rotation, QString *error)
+{
+    // Read once SQLite's write lock is held (BEGIN IMMEDIATE), so a wait for it never makes the clock older than what
+    // it judges.
+    const qint64 now = rotation->clock->nowMs();
+    Database::SqliteStatement *query = writer.sqliteStatement(sql::presentedState, error);
+    if (!query)
+        return false;
+    query->bindBlob(":hash", rotation->hash);
+    const Database::Fetch fetched = query->next(error);
+    if (fetched != Database::Fetch::Row) {
+        query->finish();
+        return fetched == Database::Fetch::End; // gone since the read before the lock: judged by decideAndApply()
+    }
+    // The columns of sql::presentedState, as decideAndApply() reads them.
+    PresentedState state;
+    state.found = true;
+    const qint64 tokenId = query->int64(0);
+    const qint64 familyId = query->int64(1);
+    state.generation = int(query->int64(2));
+    state.expiresAt = query->int64(3);
+    state.usedAt = optionalTime(*query, 4);
+    state.revokedAt = optionalTime(*query, 5);
+    const qint64 userId = query->int64(6);
+    const qint64 deviceId = query->int64(7);
+    state.familyExpiresAt = qMin(query->int64(8), query->int64(21) + rotation->policy->familyLifetimeMs);
+    state.familyRevokedAt = optionalTime(*query, 9);
+    state.userActive = query->int64(11) != 0;
+    const qint64 tokenVersion = query->int64(12);
+    state.hasSuccessor = !query->isNull(13);
+    if (state.hasSuccessor) {
+        state.successorMatchesDerived = crypto::equalConstantTime(query->blob(14), rotation->successorHash);
+        state.successorLive = query->isNull(15) && query->isNull(16);
+        state.successorExpiresAt = query->int64(17);
+    }
+    state.claimedByCaller = state.usedAt && query->blob(20) == rotation->claimId;
+    query->finish();
+    if (decide(state, now, rotation->policy->graceMs) != Outcome::Rotate || state.claimedByCaller)
+        return true;
+
+    Database::SqliteStatement *claim = writer.sqliteStatement(sql::claimToken, error);
+    if (!claim)
+        return false;
+    claim->bind(":now", now);
+    claim->bindBlob(":claim", rotation->claimId);
+    claim->bind(":id", tokenId);
+    if (!claim->exec(error))
+        return false;
+    if (claim->changes() != 1)
+        return true; // not claimed, nothing written: judged again by decideAndApply()
+    const int generation = state.generation + 1;
+    const qint64 expires = qMin(now + rotation->policy->refreshIdleTtlMs, state.familyExpiresAt);
+    Database::SqliteStatement *insert = writer.sqliteStatement(sql::insertToken, error);
+    if (!insert)
+        return false;
+    insert->bind(":family", familyId);
+    insert->bind(":parent", tokenId);
+    insert->bind(":generation", generation);
+    insert->bindBlob(":hash", rotation->successorHash);
+    insert->bind(":now", now);
+    insert->bind(":expires", expires);
+    insert->bindText(":ip", rotation->ip);
+    insert->bindText(":ua", rotation->userAgent);
+    if (!insert->exec(error))
+        return false;
+    Database::SqliteStatement *family = writer.sqliteStatement(sql::touchFamily, error);
+    if (!family)
+        return false;
+    family->bind(":generation", generation);
+    family->bind(":now", now);
+    family->bind(":expires", expires);
+    family->bind(":family", familyId);
+    if (!family->exec(error))
+        return false;
+    Database::SqliteStatement *device = writer.sqliteStatement(sql::touchDevice, error);
+    if (!device)
+        return false;
+    device->bind(":now", now);
+    device->bindText(":ip", rotation->ip);
+    device->bind(":device", deviceId);
+    if (!device->exec(error))
+        return false;
+    rotation->rotated = true;
+    rotation->now = now;
+    rotation->userId = userId;
+    rotation->familyId = familyId;
+    rotation->tokenVersion = tokenVersion;
+    rotation->generation = generation;
+    rotation->expiresAt = expires;
+    return true;
+}
+
+// A rotation applied without decideAndApply() (PostgreSQL's one statement, SQLite's shared transaction) is decide()'s
+// Rotate branch: the presented generation was live.
+void judgedLive(RefreshResult *result, qint64 now, qint64 graceMs)
+{
+    result->judgement = {Outcome::Rotate, Reason::Live};
+    result->judged = {};
+    result->judged.found = true;
+    result->judged.generation = result->tokens.generation - 1;
+    result->judgedAt = now;
+    result->graceMs = graceMs;
+}
+
 QString malformedError(refresh_token::ParseError parseError)
 {
     return tr("malformed refresh token: %1").arg(tr(refresh_token::describe(parseError)));
@@ -256,10 +390,13 @@ RefreshResult RotationService::refresh(QByteArrayView rawToken, const DeviceInfo
     }
     if (!m_db.isPostgres()) {
         // Judged from a read before SQLite's writer lock: a flood of unknown tokens never queues behind rotations.
-        QSqlQuery *query = m_db.run(sql::tokenExists, {{":hash", presented.hash}}, &result.error);
-        const Database::Fetch found = query ? m_db.fetch(query, &result.error) : Database::Fetch::Failed;
-        if (query)
-            query->finish();
+        Database::SqliteStatement *exists = m_db.sqliteStatement(sql::tokenExists, &result.error);
+        Database::Fetch found = Database::Fetch::Failed;
+        if (exists) {
+            exists->bindBlob(":hash", presented.hash);
+            found = exists->next(&result.error);
+            exists->finish();
+        }
         if (found == Database::Fetch::Failed) {
             result.storageFailed = true;
             return result;
@@ -275,27 +412,26 @@ RefreshResult RotationService::refresh(QByteArrayView rawToken, const DeviceInfo
             return result;
         }
     }
-    if (m_db.isPostgres()) {
-        bool rotated = false;
-        for (int attempt = 0; attempt < 4 && !rotated; ++attempt) {
-            rotated = rotateInOneStatement(presented, policy, device, &result);
-            if (rotated)
-                break;
-            const Database::ErrorKind kind = m_db.recover(m_db.lastError());
-            if (kind == Database::ErrorKind::None)
-                break; // not a plain rotation: judge it below
-            if (kind != Database::ErrorKind::Transient && kind != Database::ErrorKind::ConnectionLost) {
-                result.storageFailed = true;
-                return result;
-            }
-            // A lost connection may have lost only the reply: the claim id lets the next attempt recognise it.
-        }
-        if (rotated) {
-            result.outcome = Outcome::Rotate;
-            result.tokens.refreshToken = successor;
-            result.error.clear(); // an earlier attempt's transient failure is not this result's
+    bool rotated = false;
+    for (int attempt = 0; attempt < 4 && !rotated; ++attempt) {
+        rotated = m_db.isPostgres() ? rotateInOneStatement(presented, policy, device, &result)
+                                    : rotateInSharedTransaction(presented, policy, device, &result);
+        if (rotated)
+            break;
+        const Database::ErrorKind kind = m_db.recover(m_db.lastError());
+        if (kind == Database::ErrorKind::None)
+            break; // not a plain rotation: judge it below
+        if (kind != Database::ErrorKind::Transient && kind != Database::ErrorKind::ConnectionLost) {
+            result.storageFailed = true;
             return result;
         }
+        // A lost connection may have lost only the reply: the claim id lets the next attempt recognise it.
+    }
+    if (rotated) {
+        result.outcome = Outcome::Rotate;
+        result.tokens.refreshToken = successor;
+        result.error.clear(); // an earlier attempt's transient failure is not this result's
+        return result;
     }
     if (!decideAndApply(presented, policy, device, &result)) {
         result.storageFailed = true;
@@ -331,12 +467,33 @@ bool RotationService::rotateInOneStatement(const Presented &presented, const Pol
     const QList<QByteArray> &row = rows.first();
     result->tokens = issue(row.value(0).toLongLong(), row.value(1).toLongLong(), row.value(2).toLongLong(),
                            row.value(3).toInt(), now, row.value(4).toLongLong(), policy.accessTtlMs, {});
-    // The statement is decide()'s Rotate branch in SQL: the token was live.
-    result->judgement = {Outcome::Rotate, Reason::Live};
-    result->judged = {};
-    result->judged.generation = result->tokens.generation - 1;
-    result->judgedAt = now;
-    result->graceMs = policy.graceMs;
+    judgedLive(result, now, policy.graceMs); // the statement is decide()'s Rotate branch in SQL
+    return true;
+}
+
+bool RotationService::rotateInSharedTransaction(const Presented &presented, const Policy &policy,
+                                                const DeviceInfo &device, RefreshResult *result)
+{
+    // Through SQLite's C API on the connection's own handle, in a transaction shared with this process's other callers:
+    // Qt's per-statement cost was most of the distance to the C-API floor, and n callers waiting share one commit.
+    const QByteArray ip = device.ip.toUtf8();
+    const QByteArray userAgent = device.userAgent.toUtf8();
+    SqliteRotation rotation;
+    rotation.hash = presented.hash;
+    rotation.successorHash = presented.successorHash;
+    rotation.claimId = presented.claimId;
+    rotation.ip = ip;
+    rotation.userAgent = userAgent;
+    rotation.policy = &policy;
+    rotation.clock = &m_clock;
+    // rotateOn() runs on the thread that leads the transaction, with that thread's connection, while this one waits.
+    if (!m_db.writeShared([&rotation](Database &writer, QString *error) { return rotateOn(writer, &rotation, error); },
+                          &result->error)
+        || !rotation.rotated)
+        return false;
+    result->tokens = issue(rotation.userId, rotation.familyId, rotation.tokenVersion, rotation.generation, rotation.now,
+                           rotation.expiresAt, policy.accessTtlMs, {});
+    judgedLive(result, rotation.now, policy.graceMs); // rotateOn() applies only what decide() judged Rotate
     return true;
 }
 

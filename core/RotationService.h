@@ -100,6 +100,8 @@ private:
     bool currentPolicy(Policy *policy, QString *error);
     bool rotateInOneStatement(const Presented &presented, const Policy &policy, const DeviceInfo &device,
                               RefreshResult *result);
+    bool rotateInSharedTransaction(const Presented &presented, const Policy &policy, const DeviceInfo &device,
+                                   RefreshResult *result);
     bool decideAndApply(const Presented &presented, const Policy &policy, const DeviceInfo &device,
                         RefreshResult *result);
     // Inside the caller's transaction: the evidence of a replay, judged (nullopt with error when it cannot be read).

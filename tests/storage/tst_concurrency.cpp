@@ -215,6 +215,90 @@ private slots:
         QCOMPARE(rotations + graces + replays + revoked, rounds * threads);
     }
 
+    // Each thread rotates a session of its own, all at once: on SQLite their rotations share transactions (one
+    // commit for all the callers waiting), and every caller must still get its own rotation.
+    void ownSessionsAtOnce()
+    {
+        constexpr int rounds = 25;
+        QString error;
+        Crew crew(m_fx->scratch.spec(), threads);
+        QVERIFY2(crew.start(&error), qPrintable(error));
+        std::vector<QByteArray> tokens(threads);
+        std::vector<qint64> families(threads);
+        for (int i = 0; i < threads; ++i) {
+            tokens[size_t(i)] = signIn(QStringLiteral("own%1@example.org").arg(i), &families[size_t(i)]);
+            QVERIFY(!tokens[size_t(i)].isEmpty());
+        }
+        for (int round = 0; round < rounds; ++round) {
+            m_fx->clock.advanceMs(Policy::second);
+            std::vector<RefreshResult> results(threads);
+            crew.round([&](int index, Database &db) {
+                RotationService service(db, m_fx->keys, m_fx->clock, m_fx->policy);
+                results[size_t(index)] = service.refresh(tokens[size_t(index)],
+                                                         StorageFixture::device(QStringLiteral("own%1").arg(index)));
+            });
+            for (int i = 0; i < threads; ++i) {
+                const RefreshResult &result = results[size_t(i)];
+                QVERIFY2(result.ok(), qPrintable(result.error));
+                QCOMPARE(result.outcome, Outcome::Rotate);
+                QCOMPARE(result.tokens.familyId, families[size_t(i)]);
+                QCOMPARE(result.tokens.generation, round + 1);
+                QCOMPARE(result.tokens.refreshToken,
+                         refresh_token::successorOf(tokens[size_t(i)], m_fx->keys.rotationKey()));
+                tokens[size_t(i)] = result.tokens.refreshToken;
+            }
+        }
+        QCOMPARE(count(*m_fx->db, QStringLiteral("SELECT count(*) FROM refresh_tokens")), threads * (rounds + 1));
+    }
+
+    // SQLite's shared write transaction: whichever thread runs it, every caller gets its own result and its own error,
+    // and a piece that fails undoes its own writes only.
+    void sharedTransactionKeepsEachCallersOwn()
+    {
+        if (m_fx->db->isPostgres())
+            QSKIP("a shared write transaction is SQLite's");
+        constexpr int rounds = 20;
+        static const char insertUser[] = "INSERT INTO users (email, created_at) VALUES (:email, 0)";
+        QString error;
+        Crew crew(m_fx->scratch.spec(), threads);
+        QVERIFY2(crew.start(&error), qPrintable(error));
+        int ranElsewhere = 0;
+        for (int round = 0; round < rounds; ++round) {
+            std::vector<bool> ok(threads);
+            std::vector<QString> errors(threads);
+            std::vector<bool> elsewhere(threads);
+            crew.round([&](int index, Database &db) {
+                const QByteArray email = QStringLiteral("piece-%1-%2@example.org").arg(round).arg(index).toUtf8();
+                ok[size_t(index)] = db.writeShared(
+                    [&](Database &writer, QString *failure) {
+                        elsewhere[size_t(index)] = &writer != &db;
+                        Database::SqliteStatement *insert = writer.sqliteStatement(insertUser, failure);
+                        if (!insert)
+                            return false;
+                        insert->bindText(":email", email);
+                        if (!insert->exec(failure))
+                            return false;
+                        if (index % 2 == 0)
+                            return true;
+                        *failure = QStringLiteral("piece %1 refuses").arg(index);
+                        return false;
+                    },
+                    &errors[size_t(index)]);
+            });
+            for (int i = 0; i < threads; ++i) {
+                QCOMPARE(bool(ok[size_t(i)]), i % 2 == 0);
+                QCOMPARE(errors[size_t(i)], i % 2 == 0 ? QString() : QStringLiteral("piece %1 refuses").arg(i));
+                QCOMPARE(count(*m_fx->db, QStringLiteral("SELECT count(*) FROM users WHERE email = ?"),
+                               {QStringLiteral("piece-%1-%2@example.org").arg(round).arg(i)}),
+                         i % 2 == 0 ? 1 : 0);
+                ranElsewhere += elsewhere[size_t(i)] ? 1 : 0;
+            }
+        }
+        qInfo("%d rounds x %d threads: %d pieces ran in a transaction another thread led", rounds, threads,
+              ranElsewhere);
+        QVERIFY(ranElsewhere > 0);
+    }
+
     void refreshVersusRevoke()
     {
         QString error;
