@@ -154,19 +154,26 @@ bool AdminService::addUser(const QString &email, const QString &displayName, qin
         *error = tr("'%1' is not an email address").arg(email);
         return false;
     }
-    static const char sql[] = "INSERT INTO users (email, display_name, active, token_version, created_at, simulated) "
-                              "VALUES (:email, :name, :active, 0, :now, :simulated) ON CONFLICT (email) DO NOTHING "
-                              "RETURNING id";
+    // A real user's row names no simulated column: it takes the column's default (and works before schema 5 too).
+    static const char sql[] = "INSERT INTO users (email, display_name, active, token_version, created_at) VALUES "
+                              "(:email, :name, :active, 0, :now) ON CONFLICT (email) DO NOTHING RETURNING id";
+    static const char simulatedSql[] = "INSERT INTO users (email, display_name, active, token_version, created_at, "
+                                       "simulated) VALUES (:email, :name, :active, 0, :now, :simulated) "
+                                       "ON CONFLICT (email) DO NOTHING RETURNING id";
     return m_db.transact(
         [&](QString *stepError) {
             const qint64 now = m_clock.nowMs();
-            QSqlQuery *query = m_db.run(sql,
-                                        {{":email", normalized},
-                                         {":name", displayName.trimmed()},
-                                         {":active", true},
-                                         {":now", now},
-                                         {":simulated", simulated}},
-                                        stepError);
+            QSqlQuery *query = simulated
+                ? m_db.run(simulatedSql,
+                           {{":email", normalized},
+                            {":name", displayName.trimmed()},
+                            {":active", true},
+                            {":now", now},
+                            {":simulated", true}},
+                           stepError)
+                : m_db.run(sql,
+                           {{":email", normalized}, {":name", displayName.trimmed()}, {":active", true}, {":now", now}},
+                           stepError);
             if (!query)
                 return Database::Step::Abort;
             const Database::Fetch inserted = m_db.fetch(query, stepError);

@@ -186,8 +186,8 @@ void DashboardPage::attach(const PageContext &context)
     });
     connect(m_tick, &QTimer::timeout, this, [this]() { request(Load::Live); });
     connect(m_view, &DashboardView::userActivated, this, &ConsolePage::openUserEventsRequested);
-
-    openWorker();
+    // The connection is opened by the first computation, when the page is first shown: a console whose dashboard
+    // is never opened holds no connection for it.
 }
 
 void DashboardPage::detach()
@@ -337,8 +337,8 @@ void DashboardPage::start(Load load)
             return;
         }
     }
-    if (!m_workerOpen && !m_openError.isEmpty())
-        openWorker(); // the last open failed: try again (Retry)
+    if (!m_worker || (!m_workerOpen && !m_openError.isEmpty()))
+        openWorker(); // the first computation, or the last open failed: try again (Retry)
     const bool full
         = load == Load::Full || !m_figures || !m_lastFull.isValid() || m_lastFull.elapsed() > Dashboard::fullEveryMs;
     std::shared_ptr<const DashboardFigures> previous = full ? nullptr : m_figures;

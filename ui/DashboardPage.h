@@ -22,8 +22,10 @@ class DatabaseWorker;
 
 // The dashboard: refreshes, sign-ins and replays per hour or day, sessions live over time, the users and addresses
 // with the most replays, over a chosen range (the last 24 hours, 7 days (the default), 30 or 90 days, or any range).
-// Figures are computed by rotor::Dashboard on a worker thread with a connection of its own and applied on the GUI
-// thread; a newer request makes an older answer stale (a generation counter), and one computation runs at a time.
+// Figures are computed by rotor::Dashboard on a worker thread with a connection of its own (one more than the
+// window's four, opened when the page is first shown, so that a long aggregate never holds up the lists) and applied
+// on the GUI thread; a newer request makes an older answer stale (a generation counter), and one computation runs at a
+// time.
 //
 // Live while visible: a change reported by the window's change feed (refresh()) and the passing of time (a tick)
 // reload it, at most every liveIntervalMs and incrementally (only the slots that can have changed are read again);

@@ -703,7 +703,7 @@ void TestConsole::selectFamilyAndUser()
     QCOMPARE(m_window->pageIds(),
              (QStringList {QStringLiteral("users"), QStringLiteral("devices"), QStringLiteral("sessions"),
                            QStringLiteral("events"), QStringLiteral("audit"), QStringLiteral("policy"),
-                           QStringLiteral("dashboard")}));
+                           QStringLiteral("dashboard"), QStringLiteral("simulator")}));
     QVERIFY(m_window->showPage(QStringLiteral("Audit")));
     QCOMPARE(m_window->currentView(), m_window->view(Table::Audit));
     QVERIFY(!m_window->showPage(QStringLiteral("tokens")));
